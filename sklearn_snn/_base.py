@@ -1,0 +1,431 @@
+"""Estimator machinery shared by the classifier and the regressor."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.helper import predefined_split
+
+from ._canonical import canonical_samples
+from ._data import TrainingData, predict_raw
+from ._net import TensorBatchNet
+from ._network import SelfNormalizingNetwork
+
+_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+_AUTO_BATCH_SIZE = 256
+_SCALER_CHUNK_ROWS = 65536
+
+PARAMETERS_DOC = """n_layers : int, default=4
+        Number of hidden SELU layers.
+
+    n_units : int, default=256
+        Width of the hidden layers (of the first one when ``shape="conic"``).
+
+    shape : {"rectangular", "conic"}, default="rectangular"
+        ``"rectangular"``: every hidden layer has ``n_units`` units.
+        ``"conic"``: widths shrink geometrically from ``n_units`` towards the
+        number of outputs.
+
+    dropout : float, default=0.0
+        Alpha dropout rate after each hidden layer, in ``[0, 1)``. The paper's
+        grid uses 0 and 0.05.
+
+    optimizer : {"sgd", "adam", "adamw"}, default="adam"
+        Optimizer. ``"sgd"`` is plain stochastic gradient descent, as in the
+        paper; Adam needs no learning-rate search to train well.
+
+    learning_rate : float, default=1e-3
+        Step size of the optimizer.
+
+    weight_decay : float, default=0.0
+        L2 penalty (decoupled for ``"adamw"``). Named so because ``alpha`` is
+        a SELU constant in this package.
+
+    batch_size : "auto" or int, default="auto"
+        Rows per mini-batch; ``"auto"`` uses ``min(256, n_samples)``.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data and
+        stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs. The weights of the epoch with the lowest
+        validation loss are restored. The validation loss, unlike accuracy,
+        reflects sample and class weights and small improvements.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement by at least ``tol`` (of the training loss,
+        or of the validation loss with early stopping) before training stops.
+
+    tol : float, default=1e-4
+        Smallest improvement that counts.
+
+    standardize : bool, default=True
+        Whether to learn per-feature standardization in ``fit``.
+        Self-normalization assumes inputs of mean 0 and variance 1. Constant
+        features are centred and left unscaled.
+
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Device to train on; ``"auto"`` picks CUDA when available. Predictions
+        run where the fitted network lives.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, shuffling, dropout and the validation
+        split. An int makes training on CPU repeatable bit for bit. torch's
+        global random state is left untouched.
+
+    verbose : int, default=0
+        0: silent; 1: skorch's per-epoch log; 2: also a progress bar.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the previous solution instead of
+        starting anew."""
+
+ATTRIBUTES_DOC = """n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when they are all strings.
+
+    n_outputs_ : int
+        Number of output units of the network.
+
+    n_iter_ : int
+        Number of epochs trained since the network was initialized.
+
+    loss_curve_ : list of float
+        Sample-weighted training loss of each epoch.
+
+    best_loss_ : float or None
+        Lowest training loss; None with ``early_stopping=True``.
+
+    validation_scores_ : list of float or None
+        Validation score (accuracy or R²) of each epoch with
+        ``early_stopping=True``, else None.
+
+    best_validation_score_ : float or None
+        Validation score (accuracy or R²) of the restored epoch, the one with
+        the lowest validation loss, with ``early_stopping=True``; else None.
+
+    history_ : skorch.history.History
+        skorch's record of the training epochs.
+
+    module_ : SelfNormalizingNetwork
+        The trained torch module.
+
+    net_ : skorch.NeuralNet
+        The skorch net that trained ``module_``."""
+
+
+def fill_doc(cls):
+    """Insert the shared parameter and attribute descriptions into a docstring."""
+    cls.__doc__ = cls.__doc__.format(parameters=PARAMETERS_DOC, attributes=ATTRIBUTES_DOC)
+    return cls
+
+
+class BaseSNN(BaseEstimator):
+    """Base class of the SNN estimators; not for direct use."""
+
+    _parameter_constraints = {
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "n_units": [Interval(Integral, 1, None, closed="left")],
+        "shape": [StrOptions({"rectangular", "conic"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "standardize": ["boolean"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_layers=4,
+        n_units=256,
+        shape="rectangular",
+        dropout=0.0,
+        optimizer="adam",
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        batch_size="auto",
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        standardize=True,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_layers = n_layers
+        self.n_units = n_units
+        self.shape = shape
+        self.dropout = dropout
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.standardize = standardize
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # Subclasses define: _criterion(), _score_raw(y, raw, weight),
+    # _fit_targets(y, X, incremental, classes) -> encoded y for the loss.
+
+    @property
+    def history_(self):
+        """skorch's record of the training epochs."""
+        check_is_fitted(self)
+        return self.net_.history
+
+    @property
+    def module_(self):
+        """The trained :class:`~sklearn_snn.SelfNormalizingNetwork`."""
+        check_is_fitted(self)
+        return self.net_.module_
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        first_call = not hasattr(self, "net_") or not (incremental or self.warm_start)
+        X, y = self._validate_data_and_targets(X, y, reset=first_call)
+        target = self._fit_targets(y, first_call=first_call, classes=classes)
+        sample_weight = self._training_weights(sample_weight, X, y)
+        indices, weights = canonical_samples(X, target, sample_weight)
+        sample_weight_merged = np.zeros_like(sample_weight)
+        sample_weight_merged[indices] = weights
+        if len(indices) == 0:
+            raise ValueError("All sample weights are zero: there is nothing to train on.")
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        if first_call:
+            self._input_mean, self._input_scale = self._standardization(X, indices, weights)
+            target = self._fit_target_transform(target, indices, weights)
+        else:
+            target = self._transform_target(target)
+
+        train, valid = self._split(indices, target, seed, incremental)
+        device = self._training_device()
+        train_data, valid_data = (
+            None
+            if rows is None
+            else TrainingData(
+                X, target, sample_weight_merged, rows, self._input_mean, self._input_scale, device
+            )
+            for rows in (train, valid)
+        )
+        if first_call:
+            self.net_ = self._build_net(X.shape[1], seed, device)
+        self._configure_epochs(train_data, valid_data, incremental)
+
+        epochs = 1 if incremental else self.max_iter
+        epochs_before = len(self.net_.history)
+        self.net_.partial_fit(train_data, epochs=epochs)
+        self._record_fit_attributes(
+            epochs_run=len(self.net_.history) - epochs_before,
+            epochs=epochs,
+            incremental=incremental,
+        )
+        return self
+
+    def _validate_data_and_targets(self, X, y, reset):
+        from sklearn.utils.validation import validate_data
+
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            y_numeric=self._y_numeric,
+        )
+
+    def _training_weights(self, sample_weight, X, y):
+        return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+
+    def _standardization(self, X, indices, weights):
+        n_features = X.shape[1]
+        if not self.standardize:
+            return np.zeros(n_features), np.ones(n_features)
+        scaler = _weighted_scaler(X, indices, weights)
+        return scaler.mean_, scaler.scale_
+
+    def _split(self, indices, target, seed, incremental):
+        """Training and validation rows (None without early stopping)."""
+        if incremental or not self.early_stopping:
+            return indices, None
+        if len(indices) < 2:
+            raise ValueError(
+                "early_stopping=True needs at least 2 distinct samples to hold out "
+                f"a validation set, got {len(indices)}."
+            )
+        train, valid = train_test_split(
+            np.arange(len(indices)),
+            test_size=self.validation_fraction,
+            random_state=seed,
+            stratify=self._stratify(target[indices]),
+        )
+        return indices[np.sort(train)], indices[np.sort(valid)]
+
+    def _stratify(self, target):
+        return None
+
+    def _training_device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                "device='cuda' was requested but torch finds no CUDA device; "
+                "use device='cpu' or device='auto'."
+            )
+        return self.device
+
+    def _build_net(self, n_features, seed, device):
+        generator = torch.Generator().manual_seed(seed)
+        module = SelfNormalizingNetwork(
+            n_features,
+            self._n_outputs,
+            n_layers=self.n_layers,
+            n_units=self.n_units,
+            shape=self.shape,
+            dropout=self.dropout,
+            generator=generator,
+        )
+        net = TensorBatchNet(
+            module,
+            self._criterion(),
+            seed=seed + 1,
+            scorer=self._score_raw,
+            optimizer=_OPTIMIZERS[self.optimizer],
+            lr=self.learning_rate,
+            optimizer__weight_decay=self.weight_decay,
+            batch_size=1,
+            max_epochs=self.max_iter,
+            train_split=None,
+            device=device,
+            verbose=self.verbose,
+        )
+        return net.initialize()
+
+    def _configure_epochs(self, train_data, valid_data, incremental):
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = min(_AUTO_BATCH_SIZE, len(train_data))
+        batch_size = min(batch_size, len(train_data))
+        stopper = None
+        if not incremental:
+            if self.early_stopping:
+                stopper = EarlyStopping(
+                    monitor="valid_loss",
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    threshold_mode="abs",
+                    load_best=True,
+                )
+            else:
+                stopper = EarlyStopping(
+                    monitor="train_loss",
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    threshold_mode="abs",
+                )
+        progress_bar = None
+        if self.verbose >= 2:
+            n_batches = -(-len(train_data) // batch_size)
+            if valid_data is not None:
+                n_batches += -(-len(valid_data) // batch_size)
+            progress_bar = ProgressBar(batches_per_epoch=n_batches)
+        net = self.net_
+        net.batch_size = batch_size
+        net.train_split = predefined_split(valid_data) if valid_data is not None else None
+        net.verbose = self.verbose
+        net.callbacks = [
+            (name, callback)
+            for name, callback in (("stopper", stopper), ("progress_bar", progress_bar))
+            if callback is not None
+        ]
+        net.initialize_callbacks()
+
+    def _record_fit_attributes(self, epochs_run, epochs, incremental):
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        if self.early_stopping and not incremental:
+            self.validation_scores_ = [float(v) for v in history[:, "valid_score"]]
+            best_epoch = int(np.argmin(history[:, "valid_loss"]))
+            self.best_validation_score_ = self.validation_scores_[best_epoch]
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = min(self.loss_curve_)
+        if not np.isfinite(self.loss_curve_[-1]):
+            raise ValueError(
+                "Training diverged: the training loss is not finite. "
+                "Lower learning_rate or standardize the inputs."
+            )
+        stopper = dict(self.net_.callbacks_).get("stopper")
+        if stopper is not None and epochs_run == epochs and stopper.misses_ < stopper.patience:
+            warnings.warn(
+                f"Maximum iterations ({epochs}) reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    def _predict_raw(self, X):
+        from sklearn.utils.validation import validate_data
+
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, reset=False, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32)
+        )
+        return predict_raw(self.net_.module_, X, self._input_mean, self._input_scale)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _weighted_scaler(data, indices, weights):
+    """Weighted StandardScaler fitted on ``data[indices]`` in canonical order."""
+    import scipy.sparse as sp
+
+    scaler = StandardScaler(with_mean=not sp.issparse(data))
+    for start in range(0, len(indices), _SCALER_CHUNK_ROWS):
+        rows = indices[start : start + _SCALER_CHUNK_ROWS]
+        scaler.partial_fit(data[rows], sample_weight=weights[start : start + len(rows)])
+    if scaler.mean_ is None:
+        raise AssertionError("StandardScaler did not compute means")
+    return scaler

@@ -1,0 +1,115 @@
+"""Put training samples in a canonical form: duplicates merged, order fixed.
+
+A sample weight of ``k`` means "this row, ``k`` times". Merging identical
+``(x, y)`` rows into one row whose weight is the sum of theirs, dropping rows
+of weight zero and sorting the rest by a content hash makes a fit depend only
+on the weighted set of samples, not on how it was written down: repeating a
+row equals weighting it, reordering rows changes nothing, and zero weights
+equal removal, bit for bit.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+_CHUNK_ROWS = 8192
+_SEEDS = (np.uint64(0x243F6A8885A308D3), np.uint64(0x13198A2E03707344))
+_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9))
+_FINAL = np.uint64(0x94D049BB133111EB)
+
+
+def canonical_samples(X, y, sample_weight):
+    """Indices of the distinct weighted samples in canonical order.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
+        Validated, finite input data.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Numeric targets (class codes for classifiers).
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_distinct,)
+        Row of ``X`` that represents each distinct sample, in canonical order.
+    weights : ndarray of shape (n_distinct,)
+        Summed weight of each distinct sample, all positive.
+    """
+    keys = _combine(_row_hashes(X), _row_hashes(np.asarray(y, dtype=np.float64)))
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    # Sorting by weight inside a group makes the weight sums order-independent.
+    order = np.lexsort((weight, keys[1], keys[0]))
+    sorted_keys = (keys[0][order], keys[1][order])
+    starts = np.flatnonzero(
+        np.concatenate(
+            [
+                [True],
+                (sorted_keys[0][1:] != sorted_keys[0][:-1])
+                | (sorted_keys[1][1:] != sorted_keys[1][:-1]),
+            ]
+        )
+    )
+    weights = np.add.reduceat(weight[order], starts)
+    indices = order[starts]
+    positive = weights > 0
+    return indices[positive], weights[positive]
+
+
+def _row_hashes(data):
+    """Two independent 64-bit hashes of each row's exact content."""
+    if data.ndim == 1:
+        data = data.reshape(-1, 1)
+    if sp.issparse(data):
+        return _sparse_row_hashes(data)
+    n_rows, n_columns = data.shape
+    hashes = tuple(np.empty(n_rows, dtype=np.uint64) for _ in _SEEDS)
+    with np.errstate(over="ignore"):
+        column_keys = [
+            (np.arange(1, n_columns + 1, dtype=np.uint64) * multiplier + seed) | np.uint64(1)
+            for seed, multiplier in zip(_SEEDS, _MULTIPLIERS, strict=True)
+        ]
+        for start in range(0, n_rows, _CHUNK_ROWS):
+            # + 0.0 maps -0.0 to 0.0, so equal values hash equally.
+            chunk = _as_words(np.asarray(data[start : start + _CHUNK_ROWS]) + 0.0)
+            for h, keys in zip(hashes, column_keys, strict=True):
+                mixed = chunk * keys
+                mixed ^= mixed >> np.uint64(29)
+                mixed *= _FINAL
+                h[start : start + _CHUNK_ROWS] = mixed.sum(axis=1, dtype=np.uint64)
+    return hashes
+
+
+def _sparse_row_hashes(data):
+    data = sp.csr_matrix(data, copy=True)
+    data.sum_duplicates()
+    data.data += 0.0
+    data.eliminate_zeros()
+    words = _as_words(data.data)
+    columns = data.indices.astype(np.uint64)
+    hashes = []
+    with np.errstate(over="ignore"):
+        for seed, multiplier in zip(_SEEDS, _MULTIPLIERS, strict=True):
+            entry = (words ^ (columns * multiplier + seed)) * _FINAL
+            entry ^= entry >> np.uint64(31)
+            entry *= multiplier
+            # A sum is independent of the order of a row's entries.
+            cumulative = np.concatenate([[np.uint64(0)], np.cumsum(entry, dtype=np.uint64)])
+            hashes.append(cumulative[data.indptr[1:]] - cumulative[data.indptr[:-1]])
+    return tuple(hashes)
+
+
+def _as_words(values):
+    if values.dtype.itemsize == 8:
+        return values.view(np.uint64)
+    return values.astype(np.float32, copy=False).view(np.uint32).astype(np.uint64)
+
+
+def _combine(first, second):
+    combined = []
+    with np.errstate(over="ignore"):
+        for a, b, multiplier in zip(first, second, _MULTIPLIERS, strict=True):
+            h = (a ^ (b * _FINAL)) * multiplier
+            h ^= h >> np.uint64(32)
+            combined.append(h)
+    return tuple(combined)

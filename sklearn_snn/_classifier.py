@@ -1,0 +1,318 @@
+"""Self-normalizing neural network classifier."""
+
+import numpy as np
+from scipy.special import expit, log_softmax
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+from torch import nn
+
+from ._base import BaseSNN, fill_doc
+
+
+@fill_doc
+class SNNClassifier(ClassifierMixin, BaseSNN):
+    """Self-normalizing neural network classifier.
+
+    A feed-forward network of SELU units with LeCun-normal initialization and
+    alpha dropout (Klambauer et al., 2017), trained through skorch with the
+    cross-entropy loss. Binary, multiclass and multilabel targets.
+
+    Parameters
+    ----------
+    {parameters}
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, multiplied into ``sample_weight``;
+        ``"balanced"`` weights classes inversely to their frequency.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    {attributes}
+
+    See Also
+    --------
+    SNNRegressor : The regressor counterpart.
+    sklearn.neural_network.MLPClassifier : Multi-layer perceptron classifier.
+
+    References
+    ----------
+    G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter, "Self-Normalizing
+    Neural Networks", NeurIPS 2017, arXiv:1706.02515.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_snn import SNNClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SNNClassifier(n_layers=2, n_units=32, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseSNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _y_numeric = False
+
+    def __init__(
+        self,
+        *,
+        n_layers=4,
+        n_units=256,
+        shape="rectangular",
+        dropout=0.0,
+        optimizer="adam",
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        batch_size="auto",
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        standardize=True,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        class_weight=None,
+    ):
+        super().__init__(
+            n_layers=n_layers,
+            n_units=n_units,
+            shape=shape,
+            dropout=dropout,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            standardize=standardize,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multilabel
+            classification.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
+
+        Returns
+        -------
+        self : SNNClassifier
+            The fitted classifier.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train the network for one epoch on ``X`` and ``y``.
+
+        The first call initializes the network and the standardization, which
+        later calls keep.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes that can ever occur; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
+
+        Returns
+        -------
+        self : SNNClassifier
+            The updated classifier.
+        """
+        if not hasattr(self, "net_") and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit, "
+                "listing every class that can occur."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities of the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class (of each label for multilabel targets).
+        """
+        raw = self._predict_raw(X)
+        if self._label_binarizer.y_type_ == "multiclass":
+            return np.exp(log_softmax(raw, axis=1))
+        positive = expit(raw)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1.0 - positive, positive])
+        return positive
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities of the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``np.log(predict_proba(X))``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def decision_function(self, X):
+        """Raw network outputs (logits) of the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Logit of the positive class for binary targets, else one logit
+            per class (or label).
+        """
+        raw = self._predict_raw(X)
+        return raw[:, 0] if self._label_binarizer.y_type_ == "binary" else raw
+
+    def predict(self, X):
+        """Predicted class labels of the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels.
+        """
+        proba = self.predict_proba(X)
+        if self._label_binarizer.y_type_ == "binary":
+            proba = proba[:, 1:]
+        return self._label_binarizer.inverse_transform(proba)
+
+    def _fit_targets(self, y, *, first_call, classes):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first_call:
+            binarizer = LabelBinarizer()
+            binarizer.fit(y if classes is None else _labels_like(classes, y))
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes; "
+                    f"got 1 class: {binarizer.classes_.tolist()}."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            self._n_outputs = self.n_outputs_ = (
+                1 if binarizer.y_type_ == "binary" else len(binarizer.classes_)
+            )
+        else:
+            self._check_known_labels(y)
+        encoded = self._label_binarizer.transform(y)
+        if self._label_binarizer.y_type_ == "multiclass":
+            return encoded.argmax(axis=1)
+        return encoded.astype(np.float32)
+
+    def _check_known_labels(self, y):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y must be a binary indicator matrix with {len(self.classes_)} "
+                    "columns, as in the first fit."
+                )
+            return
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels not seen in the first call: {unseen.tolist()}; "
+                f"known classes are {self.classes_.tolist()}. Pass every class "
+                "through `classes` on the first call to partial_fit."
+            )
+
+    def _training_weights(self, sample_weight, X, y):
+        sample_weight = super()._training_weights(sample_weight, X, y)
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        return sample_weight
+
+    def _fit_target_transform(self, target, indices, weights):
+        return target
+
+    def _transform_target(self, target):
+        return target
+
+    def _stratify(self, target):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return None
+        counts = np.unique(target, return_counts=True)[1]
+        n_valid = int(np.ceil(self.validation_fraction * len(target)))
+        fits = min(n_valid, len(target) - n_valid) >= len(counts)
+        return target if counts.min() >= 2 and fits else None
+
+    def _criterion(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return nn.CrossEntropyLoss(reduction="none")
+        return nn.BCEWithLogitsLoss(reduction="none")
+
+    def _score_raw(self, target, raw, weight):
+        if self._label_binarizer.y_type_ == "multiclass":
+            predicted = raw.argmax(axis=1)
+        else:
+            predicted = (raw > 0).astype(target.dtype)
+        return accuracy_score(target, predicted, sample_weight=weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+def _labels_like(classes, y):
+    classes = np.asarray(classes)
+    if y.ndim == 2:
+        return np.eye(len(classes), dtype=y.dtype)
+    return classes

@@ -1,0 +1,166 @@
+"""Data conversion and batching: numpy, pandas and sparse data to torch tensors."""
+
+import copy
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch.utils.data import Dataset
+
+_CHUNK_ROWS = 16384
+
+
+class TrainingData(Dataset):
+    """Standardized training samples held as tensors on the training device.
+
+    Dense input becomes one float32 tensor; sparse input stays a CSR matrix on
+    the host and is densified one batch at a time.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
+        Validated input data.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Targets, already encoded for the loss.
+    weight : ndarray of shape (n_samples,)
+        Positive sample weights.
+    indices : ndarray of int
+        Rows of ``X``, ``y`` and ``weight`` to keep, in training order.
+    mean, scale : ndarray of shape (n_features,)
+        Standardization applied to ``X``.
+    device : torch.device
+        Training device.
+    """
+
+    def __init__(self, X, y, weight, indices, mean, scale, device):
+        self.device = torch.device(device)
+        self.mean = mean
+        self.scale = scale
+        if sp.issparse(X):
+            self.X = sp.csr_matrix(X[indices], dtype=np.float32)
+        else:
+            self.X = standardized_tensor(X, indices, mean, scale, self.device)
+        y = np.asarray(y)[indices]
+        y_dtype = torch.int64 if y.dtype.kind in "iu" else torch.float32
+        self.y = torch.as_tensor(y, dtype=y_dtype).to(self.device)
+        self.weight = torch.as_tensor(weight[indices], dtype=torch.float32).to(self.device)
+        self.total_weight = float(np.sum(weight[indices]))
+
+    def __len__(self):
+        return self.y.shape[0]
+
+    def __getitem__(self, index):
+        return self.rows(torch.as_tensor([index]))
+
+    def rows(self, index):
+        """Batch ``(X, (y, weight))`` of the given row positions."""
+        if isinstance(self.X, torch.Tensor):
+            X = self.X[index]
+        else:
+            dense = self.X[index.cpu().numpy()].toarray()
+            X = torch.from_numpy((dense - self.mean) / self.scale).to(self.device, torch.float32)
+        return X, (self.y[index], self.weight[index])
+
+
+class BatchIterator:
+    """Iterable over mini-batches of a :class:`TrainingData`, reshuffled each pass.
+
+    Parameters
+    ----------
+    data : TrainingData
+        Samples to iterate over.
+    batch_size : int
+        Rows per batch; the last batch may be smaller.
+    shuffle : bool
+        Whether to visit the rows in a new random order on each pass.
+    generator : torch.Generator or None
+        Generator on ``data.device`` used for shuffling.
+    """
+
+    def __init__(self, data, batch_size, shuffle, generator):
+        self.data = data
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.data) // self.batch_size)
+
+    def __iter__(self):
+        n_samples = len(self.data)
+        if self.shuffle:
+            order = torch.randperm(n_samples, generator=self.generator, device=self.data.device)
+        else:
+            order = torch.arange(n_samples, device=self.data.device)
+        for start in range(0, n_samples, self.batch_size):
+            yield self.data.rows(order[start : start + self.batch_size])
+
+
+def standardized_tensor(X, indices, mean, scale, device):
+    """Gather, standardize and convert rows of ``X`` to a float32 tensor.
+
+    Works chunk by chunk so that no full float64 copy of the data is made.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Dense input data.
+    indices : ndarray of int
+        Rows to take, in order.
+    mean, scale : ndarray of shape (n_features,)
+        Standardization.
+    device : torch.device
+        Device of the result.
+
+    Returns
+    -------
+    tensor : torch.Tensor of shape (len(indices), n_features)
+        Standardized float32 rows.
+    """
+    out = np.empty((len(indices), X.shape[1]), dtype=np.float32)
+    for start in range(0, len(indices), _CHUNK_ROWS):
+        rows = indices[start : start + _CHUNK_ROWS]
+        out[start : start + len(rows)] = (X[rows] - mean) / scale
+    return torch.from_numpy(out).to(device)
+
+
+def predict_raw(module, X, mean, scale):
+    """Raw network outputs in float64, computed in large chunks.
+
+    Inference runs on a float64 copy of the module so that each row's output
+    does not depend on which other rows share its chunk.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Trained network.
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
+        Validated input data.
+    mean, scale : ndarray of shape (n_features,)
+        Standardization learned in ``fit``.
+
+    Returns
+    -------
+    raw : ndarray of shape (n_samples, n_outputs)
+        Float64 outputs.
+    """
+    device = next(module.parameters()).device
+    inference_module = _float64_copy(module)
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, X.shape[0], _CHUNK_ROWS):
+            chunk = X[start : start + _CHUNK_ROWS]
+            if sp.issparse(chunk):
+                chunk = chunk.toarray()
+            chunk = (np.asarray(chunk, dtype=np.float64) - mean) / scale
+            batch = torch.from_numpy(chunk).to(device)
+            outputs.append(inference_module(batch).cpu().numpy())
+    if not outputs:
+        return np.empty((0, module.output.out_features))
+    return np.concatenate(outputs)
+
+
+def _float64_copy(module):
+    clone = copy.deepcopy(module)
+    clone.set_dropout_generator(None)
+    return clone.double().eval()

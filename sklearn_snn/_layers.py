@@ -1,0 +1,107 @@
+"""Torch building blocks of a self-normalizing network."""
+
+import math
+
+import torch
+from torch import nn
+
+from .theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
+
+
+class SELU(nn.Module):
+    """Scaled exponential linear unit with configurable constants.
+
+    ``selu(x) = lambda_ * x`` for ``x > 0`` and ``lambda_ * alpha * (exp(x) - 1)``
+    otherwise.
+
+    Parameters
+    ----------
+    alpha : float, default=SELU_ALPHA
+        Negative saturation constant.
+    lambda_ : float, default=SELU_LAMBDA
+        Scale.
+    """
+
+    def __init__(self, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA):
+        super().__init__()
+        self.alpha = float(alpha)
+        self.lambda_ = float(lambda_)
+
+    def forward(self, x):
+        """Apply the activation elementwise."""
+        if self.alpha == SELU_ALPHA and self.lambda_ == SELU_LAMBDA:
+            return torch.selu(x)
+        return self.lambda_ * torch.where(x > 0, x, self.alpha * torch.expm1(x))
+
+    def extra_repr(self):
+        return f"alpha={self.alpha:.6g}, lambda_={self.lambda_:.6g}"
+
+
+class AlphaDropout(nn.Module):
+    """Alpha dropout that keeps a chosen mean and variance.
+
+    Dropped units are set to ``alpha_prime = -lambda_ * alpha`` and the result
+    is mapped through the affine correction ``a * x + b`` from
+    :func:`sklearn_snn.theory.alpha_dropout_parameters`. Random masks come from
+    ``self.generator`` when it is set, so training can be repeatable without
+    touching torch's global random state.
+
+    Parameters
+    ----------
+    rate : float
+        Probability of dropping a unit.
+    alpha : float, default=SELU_ALPHA
+        SELU alpha.
+    lambda_ : float, default=SELU_LAMBDA
+        SELU scale.
+    mean : float, default=0.0
+        Mean of the activations to keep.
+    var : float, default=1.0
+        Variance of the activations to keep.
+    """
+
+    def __init__(self, rate, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA, mean=0.0, var=1.0):
+        super().__init__()
+        self.rate = float(rate)
+        self.saturation = -float(lambda_) * float(alpha)
+        self.a, self.b = alpha_dropout_parameters(
+            self.rate, mean=mean, var=var, alpha=alpha, lambda_=lambda_
+        )
+        self.generator = None
+
+    def forward(self, x):
+        """Drop units at random in training mode; identity in eval mode."""
+        if not self.training or self.rate == 0.0:
+            return x
+        noise = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+        kept = torch.where(noise >= self.rate, x, self.saturation)
+        return kept * self.a + self.b
+
+    def extra_repr(self):
+        return f"rate={self.rate}, a={self.a:.6g}, b={self.b:.6g}"
+
+
+def lecun_normal_(linear, generator=None):
+    """Initialize a linear layer with LeCun-normal weights and zero bias.
+
+    Weights are drawn from ``N(0, 1 / fan_in)``, the variance that keeps
+    ``sum(w**2) = 1`` per unit in expectation, as self-normalization requires.
+
+    Parameters
+    ----------
+    linear : torch.nn.Linear
+        Layer to initialize in place.
+    generator : torch.Generator, default=None
+        Source of randomness; torch's global generator when None.
+
+    Returns
+    -------
+    linear : torch.nn.Linear
+        The same layer.
+    """
+    fan_in = linear.weight.shape[1]
+    with torch.no_grad():
+        linear.weight.normal_(0.0, 1.0 / math.sqrt(fan_in), generator=generator)
+        if linear.bias is not None:
+            linear.bias.zero_()
+    return linear

@@ -1,0 +1,156 @@
+"""The self-normalizing network as a torch module."""
+
+import torch
+from torch import nn
+
+from ._layers import SELU, AlphaDropout, lecun_normal_
+from .theory import SELU_ALPHA, SELU_LAMBDA
+
+
+def hidden_widths(n_layers, n_units, n_outputs, shape):
+    """Widths of the hidden layers for a rectangular or conic network.
+
+    Parameters
+    ----------
+    n_layers : int
+        Number of hidden layers.
+    n_units : int
+        Width of the first hidden layer.
+    n_outputs : int
+        Width of the output layer.
+    shape : {"rectangular", "conic"}
+        ``"rectangular"`` keeps every layer at ``n_units``; ``"conic"`` shrinks
+        the widths geometrically from ``n_units`` towards ``n_outputs``.
+
+    Returns
+    -------
+    widths : list of int
+        One width per hidden layer.
+
+    Examples
+    --------
+    >>> from sklearn_snn._network import hidden_widths
+    >>> hidden_widths(4, 256, 2, "conic")
+    [256, 76, 23, 7]
+    """
+    if shape == "rectangular":
+        return [n_units] * n_layers
+    if shape != "conic":
+        raise ValueError(f"shape must be 'rectangular' or 'conic', got {shape!r}.")
+    ratio = (min(n_outputs, n_units) / n_units) ** (1.0 / n_layers)
+    return [max(n_outputs, round(n_units * ratio**i), 1) for i in range(n_layers)]
+
+
+class SelfNormalizingNetwork(nn.Module):
+    """Feed-forward SELU network with alpha dropout and LeCun-normal weights.
+
+    ``n_layers`` hidden blocks ``Linear -> SELU -> AlphaDropout`` followed by a
+    linear output layer. All linear layers start with weights drawn from
+    ``N(0, 1 / fan_in)`` and zero bias, so that activations of standardized
+    inputs stay near mean 0 and variance 1 through any depth.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input features.
+    n_outputs : int
+        Number of outputs (classes, labels or regression targets).
+    n_layers : int, default=4
+        Number of hidden layers.
+    n_units : int, default=256
+        Width of the (first) hidden layer.
+    shape : {"rectangular", "conic"}, default="rectangular"
+        Layer widths, see :func:`hidden_widths`.
+    dropout : float, default=0.0
+        Alpha dropout rate after every hidden layer.
+    alpha : float, default=SELU_ALPHA
+        SELU alpha.
+    lambda_ : float, default=SELU_LAMBDA
+        SELU scale.
+    fixed_point : tuple of float, default=(0.0, 1.0)
+        Mean and variance that alpha dropout keeps.
+    generator : torch.Generator, default=None
+        Source of randomness for the initial weights.
+
+    Attributes
+    ----------
+    hidden : torch.nn.ModuleList
+        The hidden blocks, each a ``torch.nn.Sequential``.
+    output : torch.nn.Linear
+        The output layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_snn import SelfNormalizingNetwork
+    >>> net = SelfNormalizingNetwork(10, 3, n_layers=2, n_units=16)
+    >>> net(torch.zeros(5, 10)).shape
+    torch.Size([5, 3])
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_outputs,
+        n_layers=4,
+        n_units=256,
+        shape="rectangular",
+        dropout=0.0,
+        alpha=SELU_ALPHA,
+        lambda_=SELU_LAMBDA,
+        fixed_point=(0.0, 1.0),
+        generator=None,
+    ):
+        super().__init__()
+        widths = hidden_widths(n_layers, n_units, n_outputs, shape)
+        mean, var = fixed_point
+        blocks = []
+        fan_in = n_features
+        for width in widths:
+            blocks.append(
+                nn.Sequential(
+                    _uninitialized_linear(fan_in, width),
+                    SELU(alpha, lambda_),
+                    AlphaDropout(dropout, alpha, lambda_, mean, var),
+                )
+            )
+            fan_in = width
+        self.hidden = nn.ModuleList(blocks)
+        self.output = _uninitialized_linear(fan_in, n_outputs)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None):
+        """Draw new LeCun-normal weights and zero the biases.
+
+        Parameters
+        ----------
+        generator : torch.Generator, default=None
+            Source of randomness; torch's global generator when None.
+        """
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                lecun_normal_(module, generator)
+
+    def set_dropout_generator(self, generator):
+        """Use ``generator`` for the dropout masks (None: torch's global one).
+
+        Parameters
+        ----------
+        generator : torch.Generator or None
+            Generator on the device of the module.
+        """
+        for module in self.modules():
+            if isinstance(module, AlphaDropout):
+                module.generator = generator
+
+    def forward(self, X):
+        """Map inputs of shape ``(n_samples, n_features)`` to raw outputs."""
+        for block in self.hidden:
+            X = block(X)
+        return self.output(X)
+
+
+def _uninitialized_linear(n_in, n_out):
+    # skip_init avoids torch's default initialization, which would draw
+    # from (and so change) torch's global random state.
+    return torch.nn.utils.skip_init(nn.Linear, n_in, n_out)

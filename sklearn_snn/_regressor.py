@@ -1,0 +1,147 @@
+"""Self-normalizing neural network regressor."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import column_or_1d
+from torch import nn
+
+from ._base import BaseSNN, _weighted_scaler, fill_doc
+
+
+@fill_doc
+class SNNRegressor(RegressorMixin, BaseSNN):
+    """Self-normalizing neural network regressor.
+
+    A feed-forward network of SELU units with LeCun-normal initialization and
+    alpha dropout (Klambauer et al., 2017), trained through skorch with the
+    squared error. Single and multi-output targets. With ``standardize=True``
+    the targets are standardized for training as well, and predictions come
+    back in the original units.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    SNNClassifier : The classifier counterpart.
+    sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
+
+    References
+    ----------
+    G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter, "Self-Normalizing
+    Neural Networks", NeurIPS 2017, arXiv:1706.02515.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn_snn import SNNRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    >>> reg = SNNRegressor(n_layers=2, n_units=32, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+
+    _y_numeric = True
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
+
+        Returns
+        -------
+        self : SNNRegressor
+            The fitted regressor.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train the network for one epoch on ``X`` and ``y``.
+
+        The first call initializes the network and the standardization of
+        inputs and targets, which later calls keep.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
+
+        Returns
+        -------
+        self : SNNRegressor
+            The updated regressor.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted targets of the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predictions in the units of the training targets, as float64.
+        """
+        prediction = self._predict_raw(X) * self._target_scale + self._target_mean
+        return prediction.ravel() if self._target_1d else prediction
+
+    def _fit_targets(self, y, *, first_call, classes):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if first_call:
+            self._target_1d = y.ndim == 1
+            self._n_outputs = self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        elif (y.ndim == 1) != self._target_1d or (y.ndim == 2 and y.shape[1] != self.n_outputs_):
+            raise ValueError(
+                f"y has {1 if y.ndim == 1 else y.shape[1]} target(s); the first fit "
+                f"had {self.n_outputs_}."
+            )
+        return y.reshape(len(y), -1).astype(np.float64)
+
+    def _fit_target_transform(self, target, indices, weights):
+        if self.standardize:
+            scaler = _weighted_scaler(target, indices, weights)
+            self._target_mean, self._target_scale = scaler.mean_, scaler.scale_
+        else:
+            self._target_mean = np.zeros(target.shape[1])
+            self._target_scale = np.ones(target.shape[1])
+        return self._transform_target(target)
+
+    def _transform_target(self, target):
+        return (target - self._target_mean) / self._target_scale
+
+    def _criterion(self):
+        return nn.MSELoss(reduction="none")
+
+    def _score_raw(self, target, raw, weight):
+        return r2_score(target, raw, sample_weight=weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
