@@ -57,26 +57,25 @@ def canonical_samples(X, y, sample_weight):
 
 
 def _row_hashes(data):
-    """Two independent 64-bit hashes of each row's exact content."""
+    """Two independent 64-bit hashes of each row's exact content.
+
+    A row's hash is a sum over its non-zero entries of a mix of the value's
+    bits and the column, so dense and sparse copies of a matrix hash alike.
+    """
     if data.ndim == 1:
         data = data.reshape(-1, 1)
     if sp.issparse(data):
         return _sparse_row_hashes(data)
     n_rows, n_columns = data.shape
+    columns = np.arange(n_columns, dtype=np.uint64)
     hashes = tuple(np.empty(n_rows, dtype=np.uint64) for _ in _SEEDS)
-    with np.errstate(over="ignore"):
-        column_keys = [
-            (np.arange(1, n_columns + 1, dtype=np.uint64) * multiplier + seed) | np.uint64(1)
-            for seed, multiplier in zip(_SEEDS, _MULTIPLIERS, strict=True)
-        ]
-        for start in range(0, n_rows, _CHUNK_ROWS):
-            # + 0.0 maps -0.0 to 0.0, so equal values hash equally.
-            chunk = _as_words(np.asarray(data[start : start + _CHUNK_ROWS]) + 0.0)
-            for h, keys in zip(hashes, column_keys, strict=True):
-                mixed = chunk * keys
-                mixed ^= mixed >> np.uint64(29)
-                mixed *= _FINAL
-                h[start : start + _CHUNK_ROWS] = mixed.sum(axis=1, dtype=np.uint64)
+    for start in range(0, n_rows, _CHUNK_ROWS):
+        # + 0.0 maps -0.0 to 0.0, so equal values hash equally.
+        words = _as_words(np.asarray(data[start : start + _CHUNK_ROWS]) + 0.0)
+        for h, seed, multiplier in zip(hashes, _SEEDS, _MULTIPLIERS, strict=True):
+            h[start : start + _CHUNK_ROWS] = _mix(words, columns, seed, multiplier).sum(
+                axis=1, dtype=np.uint64
+            )
     return hashes
 
 
@@ -88,15 +87,23 @@ def _sparse_row_hashes(data):
     words = _as_words(data.data)
     columns = data.indices.astype(np.uint64)
     hashes = []
-    with np.errstate(over="ignore"):
-        for seed, multiplier in zip(_SEEDS, _MULTIPLIERS, strict=True):
-            entry = (words ^ (columns * multiplier + seed)) * _FINAL
-            entry ^= entry >> np.uint64(31)
-            entry *= multiplier
-            # A sum is independent of the order of a row's entries.
-            cumulative = np.concatenate([[np.uint64(0)], np.cumsum(entry, dtype=np.uint64)])
-            hashes.append(cumulative[data.indptr[1:]] - cumulative[data.indptr[:-1]])
+    for seed, multiplier in zip(_SEEDS, _MULTIPLIERS, strict=True):
+        mixed = _mix(words, columns, seed, multiplier)
+        # Row sums through a cumulative sum, which handles empty rows.
+        cumulative = np.concatenate([[np.uint64(0)], np.cumsum(mixed, dtype=np.uint64)])
+        hashes.append(cumulative[data.indptr[1:]] - cumulative[data.indptr[:-1]])
     return tuple(hashes)
+
+
+def _mix(words, columns, seed, multiplier):
+    """Hash of (value bits, column) pairs; zero for a zero value."""
+    with np.errstate(over="ignore"):
+        key = (columns * multiplier + seed) | np.uint64(1)
+        mixed = words * key
+        mixed ^= mixed >> np.uint64(29)
+        mixed *= _FINAL
+        mixed ^= mixed >> np.uint64(32)
+    return mixed
 
 
 def _as_words(values):

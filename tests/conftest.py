@@ -5,3 +5,44 @@ import os
 # scikit-learn's array-API estimator check runs only with this set, and it
 # must be set before scipy is first imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import make_classification, make_regression  # noqa: E402
+
+# Small networks keep the behaviour tests fast; the defaults are covered by
+# the scikit-learn checks in test_common.py.
+SMALL = {"n_layers": 2, "n_units": 32, "max_iter": 30, "learning_rate": 0.01, "random_state": 0}
+
+
+@pytest.fixture
+def small_params():
+    """Constructor arguments of a small, fast, seeded network."""
+    return dict(SMALL)
+
+
+@pytest.fixture
+def classification_data():
+    """A 3-class problem with 300 samples and 8 features."""
+    return make_classification(
+        n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+
+
+@pytest.fixture
+def binary_data():
+    """A binary problem with 200 samples and 6 features."""
+    return make_classification(n_samples=200, n_features=6, random_state=1)
+
+
+@pytest.fixture
+def regression_data():
+    """A regression problem with 200 samples, 5 features and large targets."""
+    X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    return X, 1000.0 * y + 5000.0
+
+
+@pytest.fixture
+def rng():
+    """A seeded numpy random generator."""
+    return np.random.default_rng(0)

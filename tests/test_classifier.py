@@ -1,0 +1,220 @@
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_snn import SNNClassifier
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def test_multiclass_fit_predict_and_attributes(classification_data, small_params):
+    X, y = classification_data
+    clf = SNNClassifier(**small_params).fit(X, y)
+    assert clf.score(X, y) > 0.85
+    proba = clf.predict_proba(X)
+    assert proba.shape == (300, 3) and proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba))
+    assert clf.n_outputs_ == 3 and clf.n_features_in_ == 8
+    assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.history_)
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert isinstance(clf.module_, torch.nn.Module)
+
+
+@pytest.mark.parametrize(
+    "labels", [np.array(["cat", "dog"]), np.array([False, True]), np.array([-3, 7])]
+)
+def test_binary_labels_of_any_type(binary_data, small_params, labels):
+    X, y = binary_data
+    clf = SNNClassifier(**small_params).fit(X, labels[y])
+    assert clf.n_outputs_ == 1
+    np.testing.assert_array_equal(clf.classes_, np.sort(labels))
+    assert set(clf.predict(X)) <= set(labels)
+    assert clf.score(X, labels[y]) > 0.85
+    assert clf.decision_function(X).shape == (200,)
+
+
+def test_multilabel_indicator_targets(classification_data, small_params):
+    X, y = classification_data
+    Y = np.column_stack([y == 0, y == 1, X[:, 0] > 0]).astype(int)
+    clf = SNNClassifier(**small_params).fit(X, Y)
+    assert clf.predict(X).shape == Y.shape
+    assert clf.predict_proba(X).shape == Y.shape
+    assert (clf.predict(X) == Y).mean() > 0.85
+
+
+def test_same_random_state_same_model_bit_for_bit(classification_data, small_params):
+    X, y = classification_data
+    params = dict(small_params, dropout=0.05)
+    first = SNNClassifier(**params).fit(X, y).predict_proba(X)
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    second = SNNClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert torch.equal(state, torch.get_rng_state()), "fit changed torch's global RNG"
+    other = SNNClassifier(**dict(params, random_state=1)).fit(X, y).predict_proba(X)
+    assert not np.array_equal(first, other)
+
+
+def test_row_order_and_float32_input(classification_data, small_params):
+    X, y = classification_data
+    order = np.random.default_rng(0).permutation(len(y))
+    first = SNNClassifier(**small_params).fit(X, y).predict_proba(X)
+    second = SNNClassifier(**small_params).fit(X[order], y[order]).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    X32 = X.astype(np.float32)
+    clf = SNNClassifier(**small_params).fit(X32, y)
+    assert clf.score(X32, y) > 0.85
+
+
+def test_sparse_input_matches_dense(classification_data, small_params):
+    X, y = classification_data
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    dense = SNNClassifier(**small_params).fit(X, y).predict_proba(X)
+    for container in (sp.csr_matrix, sp.csc_matrix):
+        sparse = SNNClassifier(**small_params).fit(container(X), y)
+        np.testing.assert_allclose(sparse.predict_proba(container(X)), dense, atol=1e-4)
+
+
+def test_pandas_dataframe_keeps_feature_names(classification_data, small_params):
+    pd = pytest.importorskip("pandas")
+    X, y = classification_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = SNNClassifier(**small_params).fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)
+
+
+def test_class_weight_equals_sample_weight(classification_data, small_params):
+    X, y = classification_data
+    class_weight = {0: 3.0, 1: 1.0, 2: 0.5}
+    by_class = SNNClassifier(**small_params, class_weight=class_weight).fit(X, y)
+    by_sample = SNNClassifier(**small_params).fit(
+        X, y, sample_weight=np.vectorize(class_weight.get)(y)
+    )
+    np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
+
+
+def test_sample_weight_changes_the_fit(binary_data, small_params):
+    X, y = binary_data
+    heavy = np.where(y == 1, 50.0, 1.0)
+    clf = SNNClassifier(**small_params).fit(X, y, sample_weight=heavy)
+    plain = SNNClassifier(**small_params).fit(X, y)
+    assert clf.predict(X).mean() > plain.predict(X).mean()
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.array([[np.nan, 1.0], [1.0, 2.0]]), "NaN"),
+        (np.array([[np.inf, 1.0], [1.0, 2.0]]), "infinity"),
+        (np.empty((0, 2)), "0 sample"),
+        (np.array([[1 + 1j, 2.0], [1.0, 2.0]]), "Complex"),
+    ],
+)
+def test_bad_input_raises_clear_error(X, message):
+    with pytest.raises(ValueError, match=message):
+        SNNClassifier().fit(X, np.arange(len(X)) % 2)
+
+
+def test_wrong_feature_count_at_predict(binary_data, small_params):
+    X, y = binary_data
+    clf = SNNClassifier(**small_params).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :3])
+
+
+def test_single_class_raises():
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        SNNClassifier().fit(np.ones((5, 2)), np.zeros(5))
+
+
+def test_invalid_parameter_raises_clear_error():
+    with pytest.raises(ValueError, match="'n_layers' parameter"):
+        SNNClassifier(n_layers=0).fit(np.ones((4, 2)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="'shape' parameter"):
+        SNNClassifier(shape="round").fit(np.ones((4, 2)), [0, 1, 0, 1])
+
+
+def test_partial_fit_needs_classes_and_rejects_unseen(classification_data, small_params):
+    X, y = classification_data
+    clf = SNNClassifier(**small_params)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
+    with pytest.raises(ValueError, match=r"labels not seen.*\[2\]"):
+        clf.partial_fit(X, y)
+
+
+def test_partial_fit_trains_one_epoch_per_call(classification_data, small_params):
+    X, y = classification_data
+    clf = SNNClassifier(**small_params)
+    for _ in range(5):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert clf.n_iter_ == 5
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    clf.partial_fit(X[:10], y[:10])
+    assert clf.n_iter_ == 6
+
+
+def test_warm_start_continues_training(classification_data, small_params):
+    X, y = classification_data
+    params = dict(small_params, max_iter=5, tol=0.0)
+    clf = SNNClassifier(**params, warm_start=True).fit(X, y)
+    before = [p.detach().clone() for p in clf.module_.parameters()]
+    clf.fit(X, y)
+    assert clf.n_iter_ == 10
+    assert any(not torch.equal(a, b) for a, b in zip(before, clf.module_.parameters()))
+    cold = SNNClassifier(**params).fit(X, y)
+    cold.fit(X, y)
+    assert cold.n_iter_ == 5
+
+
+def test_early_stopping_restores_the_best_epoch(classification_data):
+    X, y = classification_data
+    clf = SNNClassifier(
+        n_layers=3,
+        n_units=128,
+        learning_rate=0.01,
+        early_stopping=True,
+        n_iter_no_change=5,
+        max_iter=200,
+        random_state=0,
+    ).fit(X, y)
+    valid_loss = clf.history_[:, "valid_loss"]
+    best = int(np.argmin(valid_loss))
+    assert best < len(valid_loss) - 1, "training should run past its best epoch"
+    assert len(valid_loss) - 1 - best == 5
+    stopper = dict(clf.net_.callbacks_)["stopper"]
+    for name, tensor in clf.module_.state_dict().items():
+        assert torch.equal(tensor, stopper.best_model_weights_[name])
+    assert clf.best_validation_score_ == clf.validation_scores_[best]
+    assert clf.best_loss_ is None
+
+
+def test_max_iter_without_convergence_warns(binary_data):
+    X, y = binary_data
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        SNNClassifier(n_layers=1, n_units=8, max_iter=2, random_state=0).fit(X, y)
+
+
+def test_verbose_prints_skorch_epoch_log(binary_data, capsys):
+    X, y = binary_data
+    SNNClassifier(n_layers=1, n_units=8, max_iter=2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "epoch" in out
+    SNNClassifier(n_layers=1, n_units=8, max_iter=2, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""

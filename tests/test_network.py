@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import torch
+
+from sklearn_snn import SelfNormalizingNetwork
+from sklearn_snn._layers import SELU, AlphaDropout
+from sklearn_snn._network import hidden_widths
+from sklearn_snn.theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
+
+
+def _generator(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def test_widths_rectangular_and_conic():
+    assert hidden_widths(3, 64, 2, "rectangular") == [64, 64, 64]
+    conic = hidden_widths(4, 256, 2, "conic")
+    assert conic[0] == 256
+    assert all(a > b for a, b in zip(conic, conic[1:]))
+    assert conic[-1] >= 2
+    ratios = np.array(conic[1:]) / np.array(conic[:-1])
+    np.testing.assert_allclose(ratios, ratios[0], rtol=0.1)
+
+
+def test_structure_linear_selu_alpha_dropout_then_head():
+    net = SelfNormalizingNetwork(7, 3, n_layers=3, n_units=16, dropout=0.05)
+    assert len(net.hidden) == 3
+    for block in net.hidden:
+        linear, selu, dropout = block
+        assert isinstance(linear, torch.nn.Linear)
+        assert isinstance(selu, SELU)
+        assert isinstance(dropout, AlphaDropout) and dropout.rate == 0.05
+    assert net.hidden[0][0].in_features == 7
+    assert net.output.out_features == 3
+
+
+def test_lecun_normal_weights_and_zero_bias():
+    net = SelfNormalizingNetwork(400, 2, n_layers=2, n_units=500, generator=_generator())
+    for linear in [net.hidden[0][0], net.hidden[1][0], net.output]:
+        fan_in = linear.in_features
+        weight = linear.weight.detach().numpy()
+        assert abs(weight.mean()) < 0.01 / np.sqrt(fan_in) * 10
+        np.testing.assert_allclose(weight.var() * fan_in, 1.0, rtol=0.05)
+        assert torch.count_nonzero(linear.bias) == 0
+
+
+def test_construction_leaves_global_random_state_alone():
+    state = torch.get_rng_state()
+    SelfNormalizingNetwork(10, 2, n_layers=3, n_units=32, generator=_generator())
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_same_generator_seed_same_weights():
+    first = SelfNormalizingNetwork(5, 2, n_units=8, generator=_generator(3))
+    second = SelfNormalizingNetwork(5, 2, n_units=8, generator=_generator(3))
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_32_layers_at_init_keep_mean_zero_variance_one():
+    X = torch.randn(2000, 64, generator=_generator(1))
+    net = SelfNormalizingNetwork(64, 2, n_layers=32, n_units=256, generator=_generator(2))
+    with torch.no_grad():
+        h = X
+        for block in net.hidden:
+            h = block(h)
+    assert abs(h.mean().item()) < 0.1
+    assert 0.8 < h.var().item() < 1.2
+
+
+def test_selu_matches_definition():
+    x = torch.linspace(-5, 5, 101, dtype=torch.float64)
+    expected = torch.where(x > 0, SELU_LAMBDA * x, SELU_LAMBDA * SELU_ALPHA * torch.expm1(x))
+    torch.testing.assert_close(SELU()(x), expected)
+    torch.testing.assert_close(SELU(1.5, 1.1)(x), torch.where(x > 0, 1.1 * x, 1.65 * torch.expm1(x)))
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.1])
+def test_alpha_dropout_keeps_mean_and_variance(rate):
+    layer = AlphaDropout(rate).train()
+    layer.generator = _generator(4)
+    x = torch.randn(400_000, dtype=torch.float64, generator=_generator(5))
+    out = layer(x)
+    assert abs(out.mean().item()) < 0.01
+    assert abs(out.var().item() - 1.0) < 0.01
+    a, b = alpha_dropout_parameters(rate)
+    dropped = out[~torch.isclose(out, a * x + b)]
+    torch.testing.assert_close(dropped, torch.full_like(dropped, a * -SELU_LAMBDA * SELU_ALPHA + b))
+    assert abs(len(dropped) / len(x) - rate) < 0.005
+
+
+def test_alpha_dropout_is_identity_in_eval_mode():
+    layer = AlphaDropout(0.5).eval()
+    x = torch.randn(100)
+    assert torch.equal(layer(x), x)

@@ -1,0 +1,101 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_snn import SNNRegressor
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def test_predictions_in_original_units(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**dict(small_params, max_iter=100)).fit(X, y)
+    prediction = reg.predict(X)
+    assert prediction.shape == (200,) and prediction.dtype == np.float64
+    assert reg.score(X, y) > 0.95
+    assert abs(prediction.mean() - y.mean()) < 0.05 * y.std()
+
+
+def test_target_standardization_makes_scale_irrelevant(regression_data, small_params):
+    X, y = regression_data
+    big = SNNRegressor(**small_params).fit(X, y).predict(X)
+    small = SNNRegressor(**small_params).fit(X, (y - 5000.0) / 1000.0).predict(X)
+    np.testing.assert_allclose((big - 5000.0) / 1000.0, small, rtol=1e-5, atol=1e-5)
+
+
+def test_without_standardization_large_targets_train_worse(regression_data, small_params):
+    X, y = regression_data
+    standardized = SNNRegressor(**small_params).fit(X, y).score(X, y)
+    raw = SNNRegressor(**small_params, standardize=False).fit(X, y).score(X, y)
+    assert standardized > raw
+
+
+def test_multioutput_native(regression_data, small_params):
+    X, y = regression_data
+    Y = np.column_stack([y, -2.0 * y, X[:, 0] ** 2])
+    reg = SNNRegressor(**dict(small_params, max_iter=100)).fit(X, Y)
+    assert reg.n_outputs_ == 3
+    prediction = reg.predict(X)
+    assert prediction.shape == (200, 3) and prediction.dtype == np.float64
+    assert reg.score(X, Y) > 0.8
+
+
+def test_column_vector_target_warns_and_matches_1d(regression_data, small_params):
+    X, y = regression_data
+    flat = SNNRegressor(**small_params).fit(X, y).predict(X)
+    with pytest.warns(Warning, match="column-vector y"):
+        column = SNNRegressor(**small_params).fit(X, y[:, None]).predict(X)
+    np.testing.assert_array_equal(flat, column)
+
+
+def test_constant_feature_is_safe(regression_data, small_params):
+    X, y = regression_data
+    X = np.column_stack([X, np.full(len(X), 7.0)])
+    reg = SNNRegressor(**small_params).fit(X, y)
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_subset_predictions_equal_full_predictions(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**small_params).fit(X, y)
+    full = reg.predict(X)
+    parts = np.concatenate([reg.predict(X[i : i + 7]) for i in range(0, len(X), 7)])
+    # float64 inference: rows differ by rounding only, far below float32 noise.
+    np.testing.assert_allclose(full, parts, rtol=1e-12)
+
+
+def test_early_stopping_records_validation_r2(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**dict(small_params, max_iter=50), early_stopping=True).fit(X, y)
+    assert len(reg.validation_scores_) == reg.n_iter_
+    assert reg.best_validation_score_ > 0.8
+
+
+def test_partial_fit_rejects_different_target_width(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**small_params).partial_fit(X, y)
+    with pytest.raises(ValueError, match="target"):
+        reg.partial_fit(X, np.column_stack([y, y]))
+
+
+def test_all_zero_sample_weights_raise(regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="non-zero"):
+        SNNRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_cuda_without_gpu_raises_clear_error(regression_data):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    X, y = regression_data
+    with pytest.raises(ValueError, match="no CUDA device"):
+        SNNRegressor(device="cuda").fit(X, y)
