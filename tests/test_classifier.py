@@ -177,7 +177,8 @@ def test_warm_start_continues_training(classification_data, small_params):
     before = [p.detach().clone() for p in clf.module_.parameters()]
     clf.fit(X, y)
     assert clf.n_iter_ == 10
-    assert any(not torch.equal(a, b) for a, b in zip(before, clf.module_.parameters()))
+    after = list(clf.module_.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
     cold = SNNClassifier(**params).fit(X, y)
     cold.fit(X, y)
     assert cold.n_iter_ == 5

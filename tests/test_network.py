@@ -16,7 +16,7 @@ def test_widths_rectangular_and_conic():
     assert hidden_widths(3, 64, 2, "rectangular") == [64, 64, 64]
     conic = hidden_widths(4, 256, 2, "conic")
     assert conic[0] == 256
-    assert all(a > b for a, b in zip(conic, conic[1:]))
+    assert all(a > b for a, b in zip(conic, conic[1:], strict=False))
     assert conic[-1] >= 2
     ratios = np.array(conic[1:]) / np.array(conic[:-1])
     np.testing.assert_allclose(ratios, ratios[0], rtol=0.1)
@@ -72,7 +72,8 @@ def test_selu_matches_definition():
     x = torch.linspace(-5, 5, 101, dtype=torch.float64)
     expected = torch.where(x > 0, SELU_LAMBDA * x, SELU_LAMBDA * SELU_ALPHA * torch.expm1(x))
     torch.testing.assert_close(SELU()(x), expected)
-    torch.testing.assert_close(SELU(1.5, 1.1)(x), torch.where(x > 0, 1.1 * x, 1.65 * torch.expm1(x)))
+    custom = torch.where(x > 0, 1.1 * x, 1.65 * torch.expm1(x))
+    torch.testing.assert_close(SELU(1.5, 1.1)(x), custom)
 
 
 @pytest.mark.parametrize("rate", [0.05, 0.1])

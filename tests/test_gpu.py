@@ -1,0 +1,80 @@
+"""GPU training; every test here skips cleanly without CUDA."""
+
+import os
+import pickle
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_snn import SNNClassifier, SNNRegressor
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def test_cuda_training_fits_and_lives_on_the_gpu(classification_data, small_params):
+    X, y = classification_data
+    clf = SNNClassifier(**small_params, device="cuda").fit(X, y)
+    assert next(clf.module_.parameters()).is_cuda
+    assert clf.score(X, y) > 0.85
+    cpu = SNNClassifier(**small_params).fit(X, y)
+    assert abs(clf.score(X, y) - cpu.score(X, y)) < 0.05
+
+
+def test_auto_device_picks_cuda(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**small_params, device="auto").fit(X, y)
+    assert next(reg.module_.parameters()).is_cuda
+    assert reg.score(X, y) > 0.9
+
+
+def test_cuda_training_is_repeatable_with_random_state(classification_data, small_params):
+    X, y = classification_data
+    params = dict(small_params, dropout=0.05, device="cuda")
+    first = SNNClassifier(**params).fit(X, y).predict_proba(X)
+    second = SNNClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(first, second, rtol=1e-6, atol=1e-9)
+
+
+def test_gpu_model_predicts_on_a_cpu_only_machine(classification_data, small_params, tmp_path):
+    X, y = classification_data
+    clf = SNNClassifier(**small_params, device="cuda").fit(X, y)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(clf))
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", clf.predict_proba(X))
+    script = f"""
+import pickle, warnings, numpy as np, torch
+assert not torch.cuda.is_available()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    model = pickle.loads(open({str(path)!r}, "rb").read())
+assert not next(model.module_.parameters()).is_cuda
+proba = model.predict_proba(np.load({str(tmp_path / "X.npy")!r}))
+expected = np.load({str(tmp_path / "expected.npy")!r})
+np.testing.assert_allclose(proba, expected, rtol=1e-9, atol=1e-12)
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
