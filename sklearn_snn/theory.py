@@ -1,14 +1,21 @@
-"""Constants of the scaled exponential linear unit (SELU) and alpha dropout.
+"""The SELU theory of self-normalizing networks as numbers.
 
-The SELU constants make ``(mean, var) = (0, 1)`` a fixed point of the map
-that carries the mean and variance of a layer's inputs to those of its
-outputs when the weights are normalized (``sum(w) = 0``, ``sum(w**2) = 1``),
-see Klambauer et al. (2017), "Self-Normalizing Neural Networks".
+A layer ``y = selu(w @ x)`` maps the mean ``mu`` and variance ``nu`` of its
+inputs ``x`` to the mean and variance of its outputs ``y``. With
+``omega = sum(w)`` and ``tau = sum(w**2)`` the pre-activation ``z = w @ x`` is
+approximately ``N(mu * omega, nu * tau)`` (central limit theorem) and the map
+``g: (mu, nu) -> (mu_tilde, nu_tilde)`` has a closed form in erf/erfc,
+eqs. (4) and (5) of Klambauer et al. (2017), "Self-Normalizing Neural
+Networks", arXiv:1706.02515. The SELU constants ``alpha`` and ``lambda_``
+are chosen so that a given ``(mu, nu)`` is a stable fixed point of ``g`` for
+normalized weights, ``omega = 0`` and ``tau = 1``.
 """
 
 import math
 
-from scipy.special import erfc
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import erfc, erfcx
 
 
 def _standard_selu_constants():
@@ -23,10 +30,303 @@ def _standard_selu_constants():
         + 2.0
     )
     lambda_ = (1.0 - c * math.sqrt(math.e)) * math.sqrt(2.0 * math.pi) / math.sqrt(denominator)
-    return alpha, lambda_
+    return float(alpha), float(lambda_)
 
 
 SELU_ALPHA, SELU_LAMBDA = _standard_selu_constants()
+
+
+def _check_positive(**values):
+    for name, value in values.items():
+        if not np.all(np.asarray(value) > 0):
+            raise ValueError(f"{name} must be positive, got {value!r}.")
+
+
+def _as_output(value):
+    value = np.asarray(value, dtype=np.float64)
+    return float(value) if value.ndim == 0 else value
+
+
+def _gaussian_parts(m, s):
+    """Partial moments of ``z ~ N(m, s**2)`` that the SELU moments are made of.
+
+    Returns ``P(z <= 0)``, ``E[z; z > 0]``, ``E[z**2; z > 0]``,
+    ``E[exp(z); z <= 0]``, ``E[exp(2 z); z <= 0]`` and the density of ``z``
+    at 0.
+    """
+    t = m / s
+    gauss = np.exp(-0.5 * t**2)
+    p_above = 0.5 * erfc(-t / math.sqrt(2.0))
+    p_below = 0.5 * erfc(t / math.sqrt(2.0))
+    above = m * p_above + s * gauss / math.sqrt(2.0 * math.pi)
+    above_square = (m**2 + s**2) * p_above + m * s * gauss / math.sqrt(2.0 * math.pi)
+    exp_below = [_exp_moment_below_zero(k, m, s, gauss) for k in (1.0, 2.0)]
+    density_at_zero = gauss / (s * math.sqrt(2.0 * math.pi))
+    return p_below, above, above_square, exp_below[0], exp_below[1], density_at_zero
+
+
+def _exp_moment_below_zero(k, m, s, gauss):
+    # E[exp(k z); z <= 0] = exp(k m + k**2 s**2 / 2) * erfc(u) / 2 with
+    # u = (m + k s**2) / (sqrt(2) s). For u > 0 the exponential overflows while
+    # erfc underflows; erfc(u) = erfcx(u) exp(-u**2) and u**2 = t**2 / 2 + k m
+    # + k**2 s**2 / 2 turn the product into erfcx(u) * exp(-t**2 / 2). For
+    # u <= 0 the exponent is at most -k**2 s**2 / 2, so the direct form is safe.
+    u = (m + k * s**2) / (math.sqrt(2.0) * s)
+    scaled = erfcx(np.maximum(u, 0.0)) * gauss
+    direct = np.exp(np.minimum(k * m + 0.5 * k**2 * s**2, 0.0)) * erfc(u)
+    return 0.5 * np.where(u > 0, scaled, direct)
+
+
+def moment_map(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA):
+    """Mean and variance of a SELU layer's outputs, the paper's map ``g``.
+
+    The inputs of the layer have mean ``mean`` and variance ``var``; the
+    weights of a unit sum to ``omega`` and their squares to ``tau``, so the
+    pre-activation is taken as ``N(mean * omega, var * tau)``. Eqs. (4)-(5)
+    of Klambauer et al. (2017), evaluated with scaled complementary error
+    functions so that large arguments neither overflow nor lose precision.
+
+    Parameters
+    ----------
+    mean : float or array-like
+        Mean of the layer's inputs.
+    var : float or array-like
+        Variance of the layer's inputs, positive.
+    omega : float or array-like, default=0.0
+        Sum of a unit's weights.
+    tau : float or array-like, default=1.0
+        Sum of a unit's squared weights, positive.
+    alpha : float, default=SELU_ALPHA
+        SELU alpha.
+    lambda_ : float, default=SELU_LAMBDA
+        SELU scale.
+
+    Returns
+    -------
+    mean : float or ndarray
+        Mean of the layer's outputs.
+    var : float or ndarray
+        Variance of the layer's outputs.
+
+    Examples
+    --------
+    >>> from sklearn_snn.theory import moment_map
+    >>> mean, var = moment_map(0.0, 1.0)
+    >>> print(f"{abs(mean):.12f} {var:.12f}")
+    0.000000000000 1.000000000000
+    >>> mean, var = moment_map(0.0, 3.0)
+    >>> print(f"{mean:.4f} {var:.4f}")
+    0.1750 2.3491
+    """
+    _check_positive(var=var, tau=tau)
+    m = np.asarray(mean, dtype=np.float64) * omega
+    s = np.sqrt(np.asarray(var, dtype=np.float64) * tau)
+    p_below, above, above_square, exp1, exp2, _ = _gaussian_parts(m, s)
+    unit_mean = above + alpha * (exp1 - p_below)
+    unit_square = above_square + alpha**2 * (exp2 - 2.0 * exp1 + p_below)
+    out_mean = lambda_ * unit_mean
+    out_var = lambda_**2 * (unit_square - unit_mean**2)
+    return _as_output(out_mean), _as_output(out_var)
+
+
+def moment_map_jacobian(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA):
+    """Jacobian of the moment map with respect to the input mean and variance.
+
+    Computed in closed form from the Gaussian identities
+    ``d E[f(z)] / d m = E[f'(z)]`` and ``d E[f(z)] / d s**2 = E[f''(z)] / 2``,
+    where the jump of the SELU's derivative at 0 contributes a point mass.
+    At the standard fixed point the paper reports ``[[0, 0.088834], [0,
+    0.782648]]``; the upper right entry is 0.08883476 to eight digits.
+
+    Parameters
+    ----------
+    mean : float
+        Mean of the layer's inputs.
+    var : float
+        Variance of the layer's inputs, positive.
+    omega : float, default=0.0
+        Sum of a unit's weights.
+    tau : float, default=1.0
+        Sum of a unit's squared weights, positive.
+    alpha : float, default=SELU_ALPHA
+        SELU alpha.
+    lambda_ : float, default=SELU_LAMBDA
+        SELU scale.
+
+    Returns
+    -------
+    jacobian : ndarray of shape (2, 2)
+        ``[[d mean' / d mean, d mean' / d var], [d var' / d mean, d var' / d var]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_snn.theory import moment_map_jacobian
+    >>> jacobian = moment_map_jacobian(0.0, 1.0)
+    >>> print(np.round(jacobian, 7))
+    [[0.        0.0888348]
+     [0.        0.7826479]]
+    >>> print(f"{np.linalg.norm(jacobian, 2):.6f}")
+    0.787673
+    """
+    _check_positive(var=var, tau=tau)
+    m = float(mean) * omega
+    s = math.sqrt(float(var) * tau)
+    p_below, above, above_square, exp1, exp2, density = _gaussian_parts(m, s)
+    out_mean, _ = moment_map(mean, var, omega, tau, alpha, lambda_)
+    # Expectations of f', f'' (smooth part plus the jump at 0), f f', f'^2
+    # and f f'' for the SELU f with lambda_ = 1.
+    slope = (1.0 - p_below) + alpha * exp1
+    curvature = alpha * exp1 + (1.0 - alpha) * density
+    value_slope = above + alpha**2 * (exp2 - exp1)
+    slope_square = (1.0 - p_below) + alpha**2 * exp2
+    value_curvature = alpha**2 * (exp2 - exp1)
+    d_mean = np.array([omega * lambda_ * slope, 0.5 * tau * lambda_ * curvature])
+    d_square = lambda_**2 * np.array(
+        [2.0 * omega * value_slope, tau * (slope_square + value_curvature)]
+    )
+    d_var = d_square - 2.0 * out_mean * d_mean
+    return np.array([d_mean, d_var], dtype=np.float64)
+
+
+def is_stable_fixed_point(
+    mean=0.0, var=1.0, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA, atol=1e-6
+):
+    """Whether ``(mean, var)`` is a fixed point of the moment map that attracts.
+
+    The paper's criterion: the map returns ``(mean, var)`` and the spectral
+    norm (largest singular value) of its Jacobian there is below 1, which
+    makes the map a contraction in a neighbourhood of the point.
+
+    Parameters
+    ----------
+    mean : float, default=0.0
+        Mean of the candidate fixed point.
+    var : float, default=1.0
+        Variance of the candidate fixed point, positive.
+    omega : float, default=0.0
+        Sum of a unit's weights.
+    tau : float, default=1.0
+        Sum of a unit's squared weights, positive.
+    alpha : float, default=SELU_ALPHA
+        SELU alpha.
+    lambda_ : float, default=SELU_LAMBDA
+        SELU scale.
+    atol : float, default=1e-6
+        Largest deviation of ``moment_map(mean, var)`` from ``(mean, var)``
+        that still counts as a fixed point.
+
+    Returns
+    -------
+    stable : bool
+        True when ``(mean, var)`` is a fixed point with a contracting map.
+
+    Examples
+    --------
+    >>> from sklearn_snn.theory import is_stable_fixed_point, selu_parameters
+    >>> is_stable_fixed_point(0.0, 1.0)
+    True
+    >>> is_stable_fixed_point(0.0, 2.0)
+    False
+    >>> alpha, lambda_ = selu_parameters(0.0, 2.0)
+    >>> is_stable_fixed_point(0.0, 2.0, alpha=alpha, lambda_=lambda_)
+    True
+    """
+    image = moment_map(mean, var, omega, tau, alpha, lambda_)
+    if not np.allclose(image, (mean, var), rtol=0.0, atol=atol):
+        return False
+    jacobian = moment_map_jacobian(mean, var, omega, tau, alpha, lambda_)
+    return bool(np.linalg.norm(jacobian, 2) < 1.0)
+
+
+def selu_parameters(mean=0.0, var=1.0, *, omega=0.0, tau=1.0):
+    """SELU constants ``(alpha, lambda_)`` that make ``(mean, var)`` a fixed point.
+
+    Solves ``moment_map(mean, var, omega, tau, alpha, lambda_) == (mean, var)``.
+    The pre-activation ``N(mean * omega, var * tau)`` does not depend on
+    ``alpha`` and ``lambda_``, and ``lambda_`` only scales the output, so the
+    ratio ``mean / sqrt(var)`` fixes ``alpha`` (a root search in one variable,
+    closed form for ``mean = 0``) and ``var`` then fixes ``lambda_``.
+
+    The default ``omega = 0`` is the paper's convention for normalized
+    weights: the pre-activation is centred whatever the mean of the inputs.
+    The reference notebook of the paper's authors instead draws the
+    pre-activation from ``N(mean, var)``, which is ``omega = 1``; both agree
+    when ``mean = 0`` and differ otherwise.
+
+    Parameters
+    ----------
+    mean : float, default=0.0
+        Mean of the fixed point.
+    var : float, default=1.0
+        Variance of the fixed point, positive.
+    omega : float, default=0.0
+        Sum of a unit's weights.
+    tau : float, default=1.0
+        Sum of a unit's squared weights, positive.
+
+    Returns
+    -------
+    alpha : float
+        SELU alpha, non-negative (0 is a scaled ReLU).
+    lambda_ : float
+        SELU scale, positive.
+
+    Raises
+    ------
+    ValueError
+        If ``var`` or ``tau`` is not positive, or no non-negative ``alpha``
+        reaches the ratio ``mean / sqrt(var)``.
+
+    Examples
+    --------
+    >>> from sklearn_snn.theory import SELU_ALPHA, SELU_LAMBDA, selu_parameters
+    >>> alpha, lambda_ = selu_parameters(0.0, 2.0)
+    >>> print(f"{alpha:.5f} {lambda_:.5f}")
+    1.97126 1.06071
+    >>> selu_parameters(0.0, 1.0) == (SELU_ALPHA, SELU_LAMBDA)
+    True
+    """
+    _check_positive(var=var, tau=tau)
+    mean, var = float(mean), float(var)
+    if mean == 0.0 and var == 1.0 and tau == 1.0:
+        # Return the very constants torch's built-in SELU uses.
+        return SELU_ALPHA, SELU_LAMBDA
+    p_below, above, above_square, exp1, exp2, _ = _gaussian_parts(
+        mean * omega, math.sqrt(var * tau)
+    )
+    negative_mean = float(exp1 - p_below)  # E[exp(z) - 1; z <= 0] < 0
+    negative_square = float(exp2 - 2.0 * exp1 + p_below)
+
+    def unit_moments(alpha):
+        unit_mean = float(above) + alpha * negative_mean
+        return unit_mean, float(above_square) + alpha**2 * negative_square - unit_mean**2
+
+    if mean == 0.0:
+        alpha = -float(above) / negative_mean
+    else:
+        target = mean / math.sqrt(var)
+
+        def ratio_gap(alpha):
+            unit_mean, unit_var = unit_moments(alpha)
+            return unit_mean / math.sqrt(unit_var) - target
+
+        # The ratio falls from its ReLU value at alpha = 0 towards a limit
+        # as alpha grows without bound.
+        largest = ratio_gap(0.0) + target
+        limit = negative_mean / math.sqrt(negative_square - negative_mean**2)
+        if not limit < target <= largest:
+            raise ValueError(
+                f"No SELU has (mean, var) = ({mean}, {var}) as fixed point for "
+                f"omega={omega}, tau={tau}: mean / sqrt(var) = {target:.6g} must lie "
+                f"in ({limit:.6g}, {largest:.6g}]."
+            )
+        upper = 1.0
+        while ratio_gap(upper) > 0.0 and upper < 1e15:
+            upper *= 2.0
+        alpha = 0.0 if ratio_gap(0.0) == 0.0 else brentq(ratio_gap, 0.0, upper, xtol=1e-15)
+    lambda_ = math.sqrt(var / unit_moments(alpha)[1])
+    return float(alpha), lambda_
 
 
 def alpha_dropout_parameters(rate, mean=0.0, var=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA):
@@ -75,4 +375,4 @@ def alpha_dropout_parameters(rate, mean=0.0, var=1.0, alpha=SELU_ALPHA, lambda_=
     dropped_var = dropped_second_moment - dropped_mean**2
     a = math.sqrt(var / dropped_var)
     b = mean - a * dropped_mean
-    return a, b
+    return float(a), float(b)

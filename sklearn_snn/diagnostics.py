@@ -1,0 +1,329 @@
+"""Per-layer diagnostics: is a network self-normalizing, do its gradients flow?
+
+The functions take a fitted :class:`~sklearn_snn.SNNClassifier` or
+:class:`~sklearn_snn.SNNRegressor`, whose standardization they apply to
+``X``, or a bare :class:`~sklearn_snn.SelfNormalizingNetwork` (or any module
+with the same ``hidden`` blocks ``Linear -> activation -> ...`` and
+``output`` layer), which gets ``X`` as given.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
+    """Mean and variance of each hidden layer's pre-activations and activations.
+
+    For every unit the mean and variance over the samples of ``X`` are
+    computed; the table reports their average over the units of the layer and
+    their spread (standard deviation) across units. A self-normalizing
+    network keeps ``activation_mean`` and ``activation_var`` at its fixed
+    point, ``(0, 1)`` by default, at every depth. Dropout is switched off.
+
+    Parameters
+    ----------
+    estimator_or_module : SNNClassifier, SNNRegressor or torch.nn.Module
+        A fitted estimator, or a network with ``hidden`` blocks.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        At least two samples. Standardized as in ``fit`` for an estimator,
+        used as given for a module.
+    saturation_threshold : float, default=0.05
+        An entry counts as saturated where the derivative of the activation
+        function at the pre-activation is below this value: the SELU's flat
+        negative tail, tanh's tails, ReLU's negative half.
+
+    Returns
+    -------
+    statistics : pandas.DataFrame or numpy structured array
+        One row per hidden layer (a DataFrame when pandas is installed) with
+        the columns ``layer`` (1-based depth), ``n_units``,
+        ``preactivation_mean``, ``preactivation_mean_spread``,
+        ``preactivation_var``, ``preactivation_var_spread``,
+        ``activation_mean``, ``activation_mean_spread``, ``activation_var``,
+        ``activation_var_spread`` and ``saturated_fraction`` (share of
+        sample-unit entries that are saturated).
+
+    See Also
+    --------
+    gradient_statistics : Per-layer gradient norms.
+    plot_layer_statistics : Plot of these statistics against depth.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_snn import SelfNormalizingNetwork
+    >>> from sklearn_snn.diagnostics import layer_statistics
+    >>> X = torch.randn(1000, 50, generator=torch.Generator().manual_seed(0))
+    >>> net = SelfNormalizingNetwork(
+    ...     50, 2, n_layers=8, n_units=256, generator=torch.Generator().manual_seed(0)
+    ... )
+    >>> statistics = layer_statistics(net, X)
+    >>> print(statistics[["layer", "activation_var", "saturated_fraction"]].round(2).tail(2))
+       layer  activation_var  saturated_fraction
+    6      7            1.01                 0.0
+    7      8            1.00                 0.0
+    >>> bool(statistics["activation_mean"].abs().max() < 0.05)
+    True
+    """
+    module, inputs = _module_and_inputs(estimator_or_module, X)
+    if inputs.shape[0] < 2:
+        raise ValueError(f"X needs at least 2 samples, got {inputs.shape[0]}.")
+    rows = []
+    with _evaluation_mode(module):
+        x = inputs
+        for depth, block in enumerate(module.hidden, start=1):
+            linear, activation, *rest = block
+            with torch.no_grad():
+                z = linear(x)
+            with torch.enable_grad():
+                z_leaf = z.detach().requires_grad_(True)
+                a = activation(z_leaf)
+                (slope,) = torch.autograd.grad(a.sum(), z_leaf)
+            a = a.detach()
+            row = {"layer": depth, "n_units": z.shape[1]}
+            row.update(_unit_moments("preactivation", z))
+            row.update(_unit_moments("activation", a))
+            row["saturated_fraction"] = (slope.abs() < saturation_threshold).double().mean().item()
+            rows.append(row)
+            with torch.no_grad():
+                x = a
+                for layer in rest:
+                    x = layer(x)
+    return _table(rows)
+
+
+def gradient_statistics(estimator_or_module, X, y, criterion=None):
+    """Norms of the loss gradient of every layer's weights for one batch.
+
+    For a fitted estimator the loss is built as in training: ``X`` is
+    standardized, ``y`` encoded (and standardized for a regressor), the
+    estimator's criterion and class weights applied. Vanishing or exploding
+    gradients show up as ratios of many orders of magnitude between the
+    first and the last layer. Dropout is switched off; the parameters'
+    ``.grad`` are left untouched.
+
+    Parameters
+    ----------
+    estimator_or_module : SNNClassifier, SNNRegressor or torch.nn.Module
+        A fitted estimator, or a network with ``hidden`` blocks and an
+        ``output`` layer.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The batch.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Its targets: labels or target values for an estimator, the targets
+        that ``criterion`` expects for a module.
+    criterion : torch.nn.Module, default=None
+        Loss for a module; ignored for an estimator. None: cross-entropy for
+        integer ``y``, mean squared error otherwise.
+
+    Returns
+    -------
+    statistics : pandas.DataFrame or numpy structured array
+        One row per linear layer with the columns ``layer`` (1-based; the
+        output layer comes last, at ``n_layers + 1``), ``weight_grad_norm``,
+        ``bias_grad_norm`` and ``weight_norm`` (Frobenius norms).
+
+    See Also
+    --------
+    layer_statistics : Per-layer activation statistics.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_snn import SNNClassifier
+    >>> from sklearn_snn.diagnostics import gradient_statistics
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SNNClassifier(n_layers=3, n_units=16, random_state=0)
+    >>> clf = clf.partial_fit(X, y, classes=[0, 1, 2])
+    >>> statistics = gradient_statistics(clf, X, y)
+    >>> list(statistics["layer"])
+    [1, 2, 3, 4]
+    >>> bool((statistics["weight_grad_norm"] > 0).all())
+    True
+    """
+    module, inputs = _module_and_inputs(estimator_or_module, X)
+    if isinstance(estimator_or_module, torch.nn.Module):
+        target = _module_target(y, inputs)
+        if criterion is None:
+            is_integer = not torch.is_floating_point(target)
+            criterion = torch.nn.CrossEntropyLoss() if is_integer else torch.nn.MSELoss()
+
+        def loss_of(output):
+            if not torch.is_floating_point(target) or target.ndim == output.ndim:
+                return criterion(output, target).mean()
+            return criterion(output, target.reshape(output.shape)).mean()
+    else:
+        loss_of = _estimator_loss(estimator_or_module, X, y, inputs)
+    linears = [block[0] for block in module.hidden] + [module.output]
+    with _evaluation_mode(module), torch.enable_grad():
+        loss = loss_of(module(inputs))
+        parameters = [p for linear in linears for p in (linear.weight, linear.bias)]
+        gradients = torch.autograd.grad(loss, parameters)
+    rows = []
+    for depth, linear in enumerate(linears, start=1):
+        weight_grad, bias_grad = gradients[2 * depth - 2], gradients[2 * depth - 1]
+        rows.append(
+            {
+                "layer": depth,
+                "weight_grad_norm": weight_grad.norm().item(),
+                "bias_grad_norm": bias_grad.norm().item(),
+                "weight_norm": linear.weight.detach().norm().item(),
+            }
+        )
+    return _table(rows)
+
+
+def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, axes=None):
+    """Plot mean and variance against depth for one or several networks.
+
+    Needs matplotlib (``pip install matplotlib``). Each network is a line,
+    with a band of one spread (standard deviation across units) around it;
+    the variance axis is logarithmic so that exploding or vanishing signals
+    stay visible.
+
+    Parameters
+    ----------
+    statistics : table or dict of str to table
+        Output of :func:`layer_statistics`, or several of them keyed by the
+        label to show in the legend.
+    quantity : {"activation", "preactivation"}, default="activation"
+        Which statistics to plot.
+    fixed_point : tuple of float, default=None
+        ``(mean, var)`` drawn as dashed reference lines.
+    axes : sequence of two matplotlib Axes, default=None
+        Where to draw the mean and the variance; a new figure when None.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        The figure that holds the axes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_snn import SelfNormalizingNetwork
+    >>> from sklearn_snn.diagnostics import layer_statistics, plot_layer_statistics
+    >>> X = torch.randn(500, 20, generator=torch.Generator().manual_seed(0))
+    >>> net = SelfNormalizingNetwork(20, 2, n_layers=16, n_units=64)
+    >>> figure = plot_layer_statistics({"SELU": layer_statistics(net, X)}, fixed_point=(0, 1))
+    >>> [axis.get_ylabel() for axis in figure.axes]
+    ['activation mean', 'activation variance']
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            "plot_layer_statistics needs matplotlib: pip install matplotlib "
+            "(or pip install 'sklearn-snn[plot]')."
+        ) from error
+    if quantity not in ("activation", "preactivation"):
+        raise ValueError(f"quantity must be 'activation' or 'preactivation', got {quantity!r}.")
+    if not isinstance(statistics, dict):
+        statistics = {None: statistics}
+    if axes is None:
+        figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    mean_axis, var_axis = axes
+    for label, table in statistics.items():
+        depth = np.asarray(table["layer"])
+        for axis, moment in ((mean_axis, "mean"), (var_axis, "var")):
+            center = np.asarray(table[f"{quantity}_{moment}"], dtype=float)
+            spread = np.asarray(table[f"{quantity}_{moment}_spread"], dtype=float)
+            (line,) = axis.plot(depth, center, marker=".", label=label)
+            lower = center - spread
+            if moment == "var":
+                lower = np.maximum(lower, center / 10)
+            axis.fill_between(depth, lower, center + spread, color=line.get_color(), alpha=0.2)
+    var_axis.set_yscale("log")
+    if fixed_point is not None:
+        mean_axis.axhline(fixed_point[0], color="gray", linestyle="--", linewidth=1)
+        var_axis.axhline(fixed_point[1], color="gray", linestyle="--", linewidth=1)
+    name = quantity.replace("preactivation", "pre-activation")
+    mean_axis.set_ylabel(f"{name} mean")
+    var_axis.set_ylabel(f"{name} variance")
+    for axis in axes:
+        axis.set_xlabel("hidden layer")
+    if any(label is not None for label in statistics):
+        mean_axis.legend()
+    return mean_axis.figure
+
+
+class _evaluation_mode:
+    """Context in which a module is in eval mode; its previous mode comes back after."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __enter__(self):
+        self.modes = [(m, m.training) for m in self.module.modules()]
+        self.module.eval()
+        return self.module
+
+    def __exit__(self, *exc_info):
+        for module, training in self.modes:
+            module.training = training
+
+
+def _module_and_inputs(estimator_or_module, X):
+    """The network and ``X`` as a tensor of its dtype on its device."""
+    if isinstance(estimator_or_module, torch.nn.Module):
+        module = estimator_or_module
+        X = X.toarray() if sp.issparse(X) else X
+        X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
+    else:
+        estimator = estimator_or_module
+        check_is_fitted(estimator)
+        module = estimator.module_
+        X = validate_data(
+            estimator, X, reset=False, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32)
+        )
+        X = X.toarray() if sp.issparse(X) else X
+        X = torch.as_tensor((X - estimator._input_mean) / estimator._input_scale)
+    parameter = next(module.parameters())
+    return module, X.to(device=parameter.device, dtype=parameter.dtype)
+
+
+def _estimator_loss(estimator, X, y, inputs):
+    """The training loss of ``estimator`` on ``(X, y)`` as a function of the raw output."""
+    X, y = estimator._validate_data_and_targets(X, y, reset=False)
+    target = estimator._fit_targets(y, first_call=False, classes=None)
+    weight = estimator._training_weights(None, X, y)
+    target = np.asarray(estimator._transform_target(target))
+    dtype = torch.int64 if target.dtype.kind in "iu" else inputs.dtype
+    target = torch.as_tensor(target, dtype=dtype, device=inputs.device)
+    weight = torch.as_tensor(weight, dtype=inputs.dtype, device=inputs.device)
+    return lambda output: estimator.net_.get_loss(output, (target, weight))
+
+
+def _module_target(y, inputs):
+    y = np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)
+    if len(y) != inputs.shape[0]:
+        raise ValueError(f"X has {inputs.shape[0]} samples but y has {len(y)}.")
+    if y.dtype.kind in "iu":
+        return torch.as_tensor(y, dtype=torch.int64, device=inputs.device)
+    return torch.as_tensor(y, dtype=inputs.dtype, device=inputs.device)
+
+
+def _unit_moments(prefix, values):
+    variances, means = torch.var_mean(values.double(), dim=0, correction=0)
+    return {
+        f"{prefix}_mean": means.mean().item(),
+        f"{prefix}_mean_spread": means.std(correction=0).item(),
+        f"{prefix}_var": variances.mean().item(),
+        f"{prefix}_var_spread": variances.std(correction=0).item(),
+    }
+
+
+def _table(rows):
+    """A pandas DataFrame of ``rows``, or a numpy structured array without pandas."""
+    columns = {name: np.array([row[name] for row in rows]) for name in rows[0]}
+    try:
+        import pandas as pd
+    except ImportError:
+        dtype = [(name, values.dtype) for name, values in columns.items()]
+        table = np.empty(len(rows), dtype=dtype)
+        for name, values in columns.items():
+            table[name] = values
+        return table
+    return pd.DataFrame(columns)
