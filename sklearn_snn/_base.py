@@ -14,11 +14,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
+from skorch.history import History
 
 from ._canonical import canonical_samples
 from ._data import TrainingData, predict_raw
+from ._divergence import DivergenceGuard, TrainingDiverged
 from ._net import TensorBatchNet
 from ._network import SelfNormalizingNetwork
+from .theory import selu_parameters
 
 _OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 _AUTO_BATCH_SIZE = 256
@@ -92,7 +95,15 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution instead of
-        starting anew."""
+        starting anew.
+
+    fixed_point : tuple of (float, float), default=(0.0, 1.0)
+        Mean and variance that the activations are driven to; with
+        ``standardize=True`` the inputs are given this mean and variance. The SELU
+        constants come from :func:`sklearn_snn.theory.selu_parameters` and the
+        alpha-dropout correction from
+        :func:`sklearn_snn.theory.alpha_dropout_parameters` for this point;
+        the default gives the paper's alpha ≈ 1.6733 and lambda ≈ 1.0507."""
 
 ATTRIBUTES_DOC = """n_features_in_ : int
         Number of features seen during ``fit``.
@@ -158,6 +169,7 @@ class BaseSNN(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "fixed_point": [tuple, list],
     }
 
     def __init__(
@@ -181,6 +193,7 @@ class BaseSNN(BaseEstimator):
         random_state=None,
         verbose=0,
         warm_start=False,
+        fixed_point=(0.0, 1.0),
     ):
         self.n_layers = n_layers
         self.n_units = n_units
@@ -200,6 +213,7 @@ class BaseSNN(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.fixed_point = fixed_point
 
     # Subclasses define: _criterion(), _score_raw(y, raw, weight),
     # _fit_targets(y, X, incremental, classes) -> encoded y for the loss.
@@ -218,6 +232,8 @@ class BaseSNN(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         first_call = not hasattr(self, "net_") or not (incremental or self.warm_start)
+        if first_call:
+            self._selu_constants()  # fails early on a fixed point without SELU constants
         X, y = self._validate_data_and_targets(X, y, reset=first_call)
         target = self._fit_targets(y, first_call=first_call, classes=classes)
         sample_weight = self._training_weights(sample_weight, X, y)
@@ -245,16 +261,17 @@ class BaseSNN(BaseEstimator):
         )
         if first_call:
             self.net_ = self._build_net(X.shape[1], seed, device)
-        self._configure_epochs(train_data, valid_data, incremental)
+        prior_loss = self._prior_loss(train_data.y.cpu().numpy(), weights_of(train_data))
+        self._configure_epochs(train_data, valid_data, incremental, prior_loss)
 
         epochs = 1 if incremental else self.max_iter
         epochs_before = len(self.net_.history)
-        self.net_.partial_fit(train_data, epochs=epochs)
-        self._record_fit_attributes(
-            epochs_run=len(self.net_.history) - epochs_before,
-            epochs=epochs,
-            incremental=incremental,
-        )
+        try:
+            self.net_.partial_fit(train_data, epochs=epochs)
+        except TrainingDiverged:
+            del self.net_
+            raise
+        self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
         return self
 
     def _validate_data_and_targets(self, X, y, reset):
@@ -275,11 +292,19 @@ class BaseSNN(BaseEstimator):
         return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
     def _standardization(self, X, indices, weights):
+        """Per-feature ``(mean, scale)`` that map inputs to the fixed point.
+
+        Inputs are standardized, then given the fixed point's mean and variance:
+        ``(x - mean) / scale`` equals ``sqrt(var) * z + mean_fp`` for the
+        standardized ``z``.
+        """
         n_features = X.shape[1]
         if not self.standardize:
             return np.zeros(n_features), np.ones(n_features)
         scaler = _weighted_scaler(X, indices, weights)
-        return scaler.mean_, scaler.scale_
+        fixed_mean, fixed_var = self.fixed_point
+        scale = scaler.scale_ / np.sqrt(fixed_var)
+        return scaler.mean_ - fixed_mean * scale, scale
 
     def _split(self, indices, target, seed, incremental):
         """Training and validation rows (None without early stopping)."""
@@ -313,6 +338,7 @@ class BaseSNN(BaseEstimator):
 
     def _build_net(self, n_features, seed, device):
         generator = torch.Generator().manual_seed(seed)
+        alpha, lambda_ = self._selu_constants()
         module = SelfNormalizingNetwork(
             n_features,
             self._n_outputs,
@@ -320,6 +346,9 @@ class BaseSNN(BaseEstimator):
             n_units=self.n_units,
             shape=self.shape,
             dropout=self.dropout,
+            alpha=alpha,
+            lambda_=lambda_,
+            fixed_point=tuple(self.fixed_point),
             generator=generator,
         )
         net = TensorBatchNet(
@@ -338,7 +367,15 @@ class BaseSNN(BaseEstimator):
         )
         return net.initialize()
 
-    def _configure_epochs(self, train_data, valid_data, incremental):
+    def _selu_constants(self):
+        fixed_point = tuple(self.fixed_point)
+        if len(fixed_point) != 2 or not all(isinstance(v, Real) for v in fixed_point):
+            raise ValueError(
+                f"fixed_point must be a pair (mean, var) of numbers, got {self.fixed_point!r}."
+            )
+        return selu_parameters(*fixed_point)
+
+    def _configure_epochs(self, train_data, valid_data, incremental, prior_loss):
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = min(_AUTO_BATCH_SIZE, len(train_data))
@@ -374,33 +411,56 @@ class BaseSNN(BaseEstimator):
             (name, callback)
             for name, callback in (("stopper", stopper), ("progress_bar", progress_bar))
             if callback is not None
-        ]
+        ] + [("divergence_guard", DivergenceGuard(max(prior_loss, 1.0)))]
         net.initialize_callbacks()
 
-    def _record_fit_attributes(self, epochs_run, epochs, incremental):
+    def _record_fit_attributes(self, epochs_before, epochs, incremental, prior_loss):
         history = self.net_.history
+        interrupted = len(history) > epochs_before and "train_loss" not in history[-1]
+        if interrupted:
+            history.pop()  # the epoch that did not finish
+        this_fit = History(history[epochs_before:])
         self.n_iter_ = len(history)
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
-        if self.early_stopping and not incremental:
-            self.validation_scores_ = [float(v) for v in history[:, "valid_score"]]
-            best_epoch = int(np.argmin(history[:, "valid_loss"]))
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if history else []
+        self.validation_scores_ = self.best_validation_score_ = None
+        self.best_loss_ = min(self.loss_curve_, default=None)
+        if self.early_stopping and not incremental and this_fit:
+            self.validation_scores_ = [float(v) for v in this_fit[:, "valid_score"]]
+            best_epoch = int(np.argmin(this_fit[:, "valid_loss"]))
             self.best_validation_score_ = self.validation_scores_[best_epoch]
             self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_)
-        if not np.isfinite(self.loss_curve_[-1]):
-            raise ValueError(
-                "Training diverged: the training loss is not finite. "
-                "Lower learning_rate or standardize the inputs."
+
+        callbacks = dict(self.net_.callbacks_)
+        stopper, guard = callbacks.get("stopper"), callbacks["divergence_guard"]
+        stopped = stopper is not None and stopper.misses_ >= stopper.patience
+        if interrupted or (len(this_fit) < epochs and not stopped):
+            warnings.warn(
+                f"Training was interrupted after {len(this_fit)} of {epochs} epochs; "
+                "the estimator keeps the weights reached so far.",
+                UserWarning,
+                stacklevel=5,
             )
-        stopper = dict(self.net_.callbacks_).get("stopper")
-        if stopper is not None and epochs_run == epochs and stopper.misses_ < stopper.patience:
+        elif stopper is not None and len(this_fit) == epochs and not stopped:
             warnings.warn(
                 f"Maximum iterations ({epochs}) reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
+            )
+        if guard.recoveries_:
+            warnings.warn(
+                f"Training diverged {len(guard.recoveries_)} time(s); the best weights were "
+                f"restored and the learning rate lowered from {guard.recoveries_[0][1]:.3g} "
+                f"to {guard.recoveries_[-1][2]:.3g}. Pass a smaller learning_rate.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+        if not incremental and this_fit and self.loss_curve_[-1] >= prior_loss > 0:
+            warnings.warn(
+                f"The training loss ({self.loss_curve_[-1]:.4g}) is no better than that of "
+                f"predicting the prior ({prior_loss:.4g}): the network learned nothing. "
+                "Try another learning_rate or more epochs.",
+                ConvergenceWarning,
+                stacklevel=5,
             )
 
     def _predict_raw(self, X):
@@ -416,6 +476,11 @@ class BaseSNN(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def weights_of(data):
+    """Float64 sample weights of a :class:`TrainingData`, on the host."""
+    return data.weight.cpu().numpy().astype(np.float64)
 
 
 def _weighted_scaler(data, indices, weights):

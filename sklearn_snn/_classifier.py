@@ -86,6 +86,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         random_state=None,
         verbose=0,
         warm_start=False,
+        fixed_point=(0.0, 1.0),
         class_weight=None,
     ):
         super().__init__(
@@ -107,6 +108,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            fixed_point=fixed_point,
         )
         self.class_weight = class_weight
 
@@ -292,6 +294,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         n_valid = int(np.ceil(self.validation_fraction * len(target)))
         fits = min(n_valid, len(target) - n_valid) >= len(counts)
         return target if counts.min() >= 2 and fits else None
+
+    def _prior_loss(self, target, weight):
+        weight = weight / weight.sum()
+        if self._label_binarizer.y_type_ == "multiclass":
+            prior = np.bincount(target, weights=weight)
+            prior = prior[prior > 0]
+            return float(-(prior * np.log(prior)).sum())
+        prior = np.clip(weight @ target, 1e-12, 1 - 1e-12)
+        return float(np.mean(-(prior * np.log(prior) + (1 - prior) * np.log1p(-prior))))
 
     def _criterion(self):
         if self._label_binarizer.y_type_ == "multiclass":

@@ -73,9 +73,14 @@ class AlphaDropout(nn.Module):
         """Drop units at random in training mode; identity in eval mode."""
         if not self.training or self.rate == 0.0:
             return x
-        noise = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
-        kept = torch.where(noise >= self.rate, x, self.saturation)
-        return kept * self.a + self.b
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.rate, generator=self.generator)
+        # a * (keep * x + (1 - keep) * saturation) + b, in one fused multiply-add.
+        return torch.addcmul(
+            x.new_tensor(self.a * self.saturation + self.b),
+            keep,
+            x - self.saturation,
+            value=self.a,
+        )
 
     def extra_repr(self):
         return f"rate={self.rate}, a={self.a:.6g}, b={self.b:.6g}"

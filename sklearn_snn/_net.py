@@ -47,6 +47,12 @@ class TensorBatchNet(NeuralNet):
         self.generator_.manual_seed(self.seed)
         return self
 
+    def _set_training(self, training=True):
+        # skorch calls this once per batch; switching modes walks every
+        # submodule, so only do it when the mode actually changes.
+        if self.module_.training != training:
+            super()._set_training(training)
+
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         self.module_.set_dropout_generator(self.generator_)
         try:

@@ -135,6 +135,11 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def _transform_target(self, target):
         return (target - self._target_mean) / self._target_scale
 
+    def _prior_loss(self, target, weight):
+        weight = weight / weight.sum()
+        mean = weight @ target
+        return float(np.mean(weight @ (target - mean) ** 2))
+
     def _criterion(self):
         return nn.MSELoss(reduction="none")
 

@@ -8,7 +8,13 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 from sklearn.datasets import make_classification, make_regression  # noqa: E402
+
+# The networks in the tests are small: one thread avoids two threads waiting on
+# each other for tiny operations, which on a busy 2-core machine costs far more
+# than it gains.
+torch.set_num_threads(1)
 
 # Small networks keep the behaviour tests fast; the defaults are covered by
 # the scikit-learn checks in test_common.py.

@@ -219,3 +219,18 @@ def test_verbose_prints_skorch_epoch_log(binary_data, capsys):
     assert "train_loss" in out and "epoch" in out
     SNNClassifier(n_layers=1, n_units=8, max_iter=2, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_fixed_point_sets_selu_and_dropout_constants(binary_data, small_params):
+    from sklearn_snn.theory import alpha_dropout_parameters, selu_parameters
+
+    X, y = binary_data
+    clf = SNNClassifier(**small_params, dropout=0.05, fixed_point=(0.0, 2.0)).fit(X, y)
+    alpha, lambda_ = selu_parameters(0.0, 2.0)
+    a, b = alpha_dropout_parameters(0.05, 0.0, 2.0, alpha=alpha, lambda_=lambda_)
+    for _, selu, dropout in clf.module_.hidden:
+        assert (selu.alpha, selu.lambda_) == (alpha, lambda_)
+        assert (dropout.a, dropout.b) == (a, b)
+    assert clf.score(X, y) > 0.85
+    with pytest.raises(ValueError, match="fixed_point must be a pair"):
+        SNNClassifier(fixed_point=(0.0, 1.0, 2.0)).fit(X, y)

@@ -1,0 +1,66 @@
+"""Recovery from diverging training: restore the best weights, lower the step size."""
+
+import math
+from copy import deepcopy
+
+from skorch.callbacks import Callback
+
+_DIVERGENCE_FACTOR = 10.0
+_LEARNING_RATE_FACTOR = 0.1
+
+
+class TrainingDiverged(ValueError):
+    """Training kept diverging after every allowed learning-rate reduction."""
+
+
+class DivergenceGuard(Callback):
+    """skorch callback that undoes epochs whose training loss diverged.
+
+    An epoch diverged when its training loss is not finite or exceeds
+    ``10 * baseline_loss``, the loss of a network that predicts the target's
+    prior (class frequencies, or the mean target). The guard then restores the
+    weights with which the best epoch so far began (an epoch's loss is measured
+    while its updates happen, so its final weights may already be broken),
+    divides the learning rate by 10 and starts the optimizer afresh. After
+    ``max_recoveries`` such steps it raises :class:`TrainingDiverged`.
+
+    Parameters
+    ----------
+    baseline_loss : float
+        Training loss of the constant prior prediction.
+    max_recoveries : int, default=4
+        Learning-rate reductions allowed per call to ``fit``.
+    """
+
+    def __init__(self, baseline_loss, max_recoveries=4):
+        self.baseline_loss = baseline_loss
+        self.max_recoveries = max_recoveries
+
+    def on_train_begin(self, net, **kwargs):
+        self.recoveries_ = []
+        self.best_loss_ = math.inf
+        self.best_weights_ = deepcopy(net.module_.state_dict())
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.epoch_start_weights_ = deepcopy(net.module_.state_dict())
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if math.isfinite(loss) and loss <= _DIVERGENCE_FACTOR * self.baseline_loss:
+            if loss < self.best_loss_:
+                self.best_loss_ = loss
+                self.best_weights_ = self.epoch_start_weights_
+            return
+        if len(self.recoveries_) == self.max_recoveries:
+            raise TrainingDiverged(
+                f"Training diverged (training loss {loss:.4g} against {self.baseline_loss:.4g} "
+                f"for predicting the prior) even after lowering the learning rate "
+                f"{self.max_recoveries} times to {net.lr:.3g}. Use a much smaller "
+                "learning_rate, or check the inputs and targets for extreme values."
+            )
+        net.module_.load_state_dict(self.best_weights_)
+        old_lr = net.lr
+        net.lr = old_lr * _LEARNING_RATE_FACTOR
+        net.initialize_optimizer()
+        self.recoveries_.append((len(net.history), old_lr, net.lr))
+        net.history.record("diverged", True)

@@ -1,0 +1,61 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_snn import SNNClassifier, SNNRegressor
+from sklearn_snn._net import TensorBatchNet
+
+
+def test_bad_learning_rate_recovers_with_a_warning(classification_data):
+    X, y = classification_data
+    clf = SNNClassifier(
+        n_layers=2, n_units=32, optimizer="sgd", learning_rate=100.0, max_iter=40, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert any("Training diverged" in m and "learning rate lowered" in m for m in messages)
+    assert np.isfinite(clf.loss_curve_[-1])
+    majority = np.bincount(y).max() / len(y)
+    assert clf.score(X, y) > majority + 0.2
+
+
+def test_hopeless_learning_rate_raises_clear_error(regression_data):
+    X, y = regression_data
+    reg = SNNRegressor(n_layers=2, n_units=16, optimizer="sgd", learning_rate=1e9, random_state=0)
+    with pytest.raises(ValueError, match="Training diverged .* learning rate 4 times"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "net_"), "a failed fit must not leave a half-fitted model"
+
+
+def test_keyboard_interrupt_keeps_a_usable_estimator(monkeypatch, binary_data):
+    X, y = binary_data
+    steps = {"count": 0}
+    original = TensorBatchNet.train_step
+
+    def interrupted_on_fifth_step(self, batch, **fit_params):
+        steps["count"] += 1
+        if steps["count"] == 5:
+            raise KeyboardInterrupt
+        return original(self, batch, **fit_params)
+
+    monkeypatch.setattr(TensorBatchNet, "train_step", interrupted_on_fifth_step)
+    clf = SNNClassifier(n_layers=1, n_units=8, batch_size=50, max_iter=10, random_state=0)
+    # 200 rows in batches of 50: the fifth step is the first of epoch 2.
+    with pytest.warns(UserWarning, match="interrupted after 1 of 10 epochs"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 1
+    proba = clf.predict_proba(X)
+    assert proba.shape == (200, 2) and np.all(np.isfinite(proba))
+
+
+def test_network_that_learns_nothing_warns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = rng.integers(0, 2, size=100)
+    clf = SNNClassifier(n_layers=1, n_units=4, learning_rate=1e-9, max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="learned nothing"):
+        clf.fit(X, y)
