@@ -1,5 +1,6 @@
 """Estimator machinery shared by the classifier and the regressor."""
 
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -359,6 +360,7 @@ class BaseSNN(BaseEstimator):
             optimizer=_OPTIMIZERS[self.optimizer],
             lr=self.learning_rate,
             optimizer__weight_decay=self.weight_decay,
+            **{f"optimizer__{k}": v for k, v in _fused_optimizer_options(self.optimizer, device)},
             batch_size=1,
             max_epochs=self.max_iter,
             train_split=None,
@@ -476,6 +478,24 @@ class BaseSNN(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+@functools.cache
+def _fused_optimizer_options(optimizer, device):
+    """``(("fused", True),)`` where torch has a fused kernel for the optimizer.
+
+    Fused Adam and AdamW update all parameters in one kernel, several times
+    faster than the per-tensor loop on CPU; torch < 2.4 has no CPU version.
+    """
+    if optimizer == "sgd":
+        return ()
+    parameter = torch.zeros(2, device=device, requires_grad=True)
+    parameter.grad = torch.zeros_like(parameter)
+    try:
+        _OPTIMIZERS[optimizer]([parameter], fused=True).step()
+    except (RuntimeError, TypeError, ValueError):
+        return ()
+    return (("fused", True),)
 
 
 def weights_of(data):
