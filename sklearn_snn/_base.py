@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 from skorch.history import History
@@ -22,6 +22,13 @@ from ._data import TrainingData, predict_raw
 from ._divergence import DivergenceGuard, TrainingDiverged
 from ._net import TensorBatchNet
 from ._network import SelfNormalizingNetwork
+from ._persistence import net_state, restore_net
+from ._validation import (
+    check_categorical_columns,
+    check_finite_outputs,
+    check_standardization,
+    explain_column_error,
+)
 from .theory import selu_parameters
 
 _OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
@@ -276,18 +283,20 @@ class BaseSNN(BaseEstimator):
         return self
 
     def _validate_data_and_targets(self, X, y, reset):
-        from sklearn.utils.validation import validate_data
-
-        return validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            multi_output=True,
-            y_numeric=self._y_numeric,
-        )
+        check_categorical_columns(X)
+        try:
+            return validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                multi_output=True,
+                y_numeric=self._y_numeric,
+            )
+        except ValueError as error:
+            explain_column_error(X, error)
 
     def _training_weights(self, sample_weight, X, y):
         return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
@@ -303,6 +312,7 @@ class BaseSNN(BaseEstimator):
         if not self.standardize:
             return np.zeros(n_features), np.ones(n_features)
         scaler = _weighted_scaler(X, indices, weights)
+        check_standardization(scaler.mean_, scaler.scale_, "Feature(s)")
         fixed_mean, fixed_var = self.fixed_point
         scale = scaler.scale_ / np.sqrt(fixed_var)
         return scaler.mean_ - fixed_mean * scale, scale
@@ -337,19 +347,35 @@ class BaseSNN(BaseEstimator):
             )
         return self.device
 
-    def _build_net(self, n_features, seed, device):
+    def _build_net(self, n_features, seed, device, config=None):
+        """A fresh skorch net; ``config`` (saved in ``_net_config``) fixes the architecture."""
+        if config is None:
+            config = {
+                name: self.get_params()[name]
+                for name in (
+                    "n_layers",
+                    "n_units",
+                    "shape",
+                    "dropout",
+                    "fixed_point",
+                    "optimizer",
+                    "learning_rate",
+                    "weight_decay",
+                )
+            }
+        self._net_config = config
         generator = torch.Generator().manual_seed(seed)
-        alpha, lambda_ = self._selu_constants()
+        alpha, lambda_ = selu_parameters(*config["fixed_point"])
         module = SelfNormalizingNetwork(
             n_features,
             self._n_outputs,
-            n_layers=self.n_layers,
-            n_units=self.n_units,
-            shape=self.shape,
-            dropout=self.dropout,
+            n_layers=config["n_layers"],
+            n_units=config["n_units"],
+            shape=config["shape"],
+            dropout=config["dropout"],
             alpha=alpha,
             lambda_=lambda_,
-            fixed_point=tuple(self.fixed_point),
+            fixed_point=tuple(config["fixed_point"]),
             generator=generator,
         )
         net = TensorBatchNet(
@@ -357,10 +383,13 @@ class BaseSNN(BaseEstimator):
             self._criterion(),
             seed=seed + 1,
             scorer=self._score_raw,
-            optimizer=_OPTIMIZERS[self.optimizer],
-            lr=self.learning_rate,
-            optimizer__weight_decay=self.weight_decay,
-            **{f"optimizer__{k}": v for k, v in _fused_optimizer_options(self.optimizer, device)},
+            optimizer=_OPTIMIZERS[config["optimizer"]],
+            lr=config["learning_rate"],
+            optimizer__weight_decay=config["weight_decay"],
+            **{
+                f"optimizer__{key}": value
+                for key, value in _fused_optimizer_options(config["optimizer"], device)
+            },
             batch_size=1,
             max_epochs=self.max_iter,
             train_split=None,
@@ -409,11 +438,13 @@ class BaseSNN(BaseEstimator):
         net.batch_size = batch_size
         net.train_split = predefined_split(valid_data) if valid_data is not None else None
         net.verbose = self.verbose
-        net.callbacks = [
+        # The guard runs first: early stopping must not end training on a
+        # diverged epoch before the guard has restored sound weights.
+        net.callbacks = [("divergence_guard", DivergenceGuard(max(prior_loss, 1.0)))] + [
             (name, callback)
             for name, callback in (("stopper", stopper), ("progress_bar", progress_bar))
             if callback is not None
-        ] + [("divergence_guard", DivergenceGuard(max(prior_loss, 1.0)))]
+        ]
         net.initialize_callbacks()
 
     def _record_fit_attributes(self, epochs_before, epochs, incremental, prior_loss):
@@ -466,13 +497,36 @@ class BaseSNN(BaseEstimator):
             )
 
     def _predict_raw(self, X):
-        from sklearn.utils.validation import validate_data
-
         check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32)
-        )
-        return predict_raw(self.net_.module_, X, self._input_mean, self._input_scale)
+        check_categorical_columns(X)
+        try:
+            X_checked = validate_data(
+                self, X, reset=False, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32)
+            )
+        except ValueError as error:
+            explain_column_error(X, error)
+        raw = predict_raw(self.net_.module_, X_checked, self._input_mean, self._input_scale)
+        check_finite_outputs(raw)
+        return raw
+
+    def __getstate__(self):
+        # The net is stored as plain numpy arrays and lists, which skops can
+        # save without trusting torch, and which load on a machine without CUDA.
+        state = dict(super().__getstate__())
+        net = state.pop("net_", None)
+        if net is not None:
+            state["_net_state"] = net_state(net)
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if saved is not None:
+            device = saved["device"]
+            if device.startswith("cuda") and not torch.cuda.is_available():
+                device = "cpu"
+            net = self._build_net(self.n_features_in_, saved["seed"] - 1, device, self._net_config)
+            self.net_ = restore_net(net, saved)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -38,9 +38,22 @@ class TrainingData(Dataset):
         self.scale = scale
         if sp.issparse(X):
             self.X = sp.csr_matrix(X[indices], dtype=np.float32)
+            finite = np.isfinite((self.X.data - mean[self.X.indices]) / scale[self.X.indices])
+            finite = finite.all() and np.isfinite(mean / scale).all()
         else:
             self.X = standardized_tensor(X, indices, mean, scale, self.device)
+            finite = bool(torch.isfinite(self.X).all())
+        if not finite:
+            raise ValueError(
+                "Some features exceed float32's range (about ±3.4e38) after "
+                "standardization; pass standardize=True or rescale X."
+            )
         y = np.asarray(y)[indices]
+        if y.dtype.kind == "f" and not np.isfinite(y.astype(np.float32)).all():
+            raise ValueError(
+                "Targets exceed float32's range (about ±3.4e38) after standardization; "
+                "pass standardize=True or rescale y."
+            )
         y_dtype = torch.int64 if y.dtype.kind in "iu" else torch.float32
         self.y = torch.as_tensor(y, dtype=y_dtype).to(self.device)
         self.weight = torch.as_tensor(weight[indices], dtype=torch.float32).to(self.device)

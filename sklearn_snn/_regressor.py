@@ -7,6 +7,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from ._base import BaseSNN, _weighted_scaler, fill_doc
+from ._validation import check_finite_outputs, check_standardization
 
 
 @fill_doc
@@ -108,6 +109,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             Predictions in the units of the training targets, as float64.
         """
         prediction = self._predict_raw(X) * self._target_scale + self._target_mean
+        check_finite_outputs(prediction, "predictions")
         return prediction.ravel() if self._target_1d else prediction
 
     def _fit_targets(self, y, *, first_call, classes):
@@ -126,6 +128,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def _fit_target_transform(self, target, indices, weights):
         if self.standardize:
             scaler = _weighted_scaler(target, indices, weights)
+            check_standardization(scaler.mean_, scaler.scale_, "Target(s)")
             self._target_mean, self._target_scale = scaler.mean_, scaler.scale_
         else:
             self._target_mean = np.zeros(target.shape[1])

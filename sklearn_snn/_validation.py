@@ -1,0 +1,108 @@
+"""Input checks whose messages name the offending column or feature."""
+
+import numpy as np
+
+
+def check_categorical_columns(X):
+    """Refuse pandas categorical columns, which would otherwise be read as codes.
+
+    Parameters
+    ----------
+    X : object
+        Input data; only pandas DataFrames are inspected.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    import pandas as pd
+
+    for name, dtype in dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            raise ValueError(
+                f"Column {name!r} is categorical; encode it first, e.g. with OneHotEncoder "
+                "or OrdinalEncoder in a ColumnTransformer."
+            )
+
+
+def explain_column_error(X, error):
+    """Re-raise a validation ``error`` naming the DataFrame column at fault.
+
+    Only runs once validation has failed, so the normal path pays nothing.
+
+    Parameters
+    ----------
+    X : object
+        The input that failed validation.
+    error : ValueError
+        The error scikit-learn raised.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        raise error
+    import pandas as pd
+
+    for position, name in enumerate(X.columns):
+        column = X.iloc[:, position]
+        if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
+            numbers = pd.to_numeric(column, errors="coerce")
+            text = column[numbers.isna() & column.notna()]
+            if len(text):
+                raise ValueError(
+                    f"Column {name!r} holds non-numeric values such as {text.iloc[0]!r}; "
+                    "encode it first, e.g. with OneHotEncoder or OrdinalEncoder in a "
+                    "ColumnTransformer."
+                ) from error
+            column = numbers
+        n_missing = int(column.isna().sum())
+        if n_missing:
+            raise ValueError(
+                f"Column {name!r} has {n_missing} missing value(s) (NaN or pd.NA); impute "
+                "them first, e.g. with SimpleImputer in a Pipeline."
+            ) from error
+        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+            column.dtype
+        ):
+            n_infinite = int(np.isinf(column.to_numpy(dtype=np.float64)).sum())
+            if n_infinite:
+                raise ValueError(
+                    f"Column {name!r} has {n_infinite} infinite value(s); replace or clip "
+                    "them first."
+                ) from error
+    raise error
+
+
+def check_standardization(mean, scale, what):
+    """Refuse standardization statistics that overflowed.
+
+    Parameters
+    ----------
+    mean, scale : ndarray
+        Per-column statistics.
+    what : str
+        ``"Feature(s)"`` or ``"Target(s)"``, for the message.
+    """
+    bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
+    if len(bad):
+        raise ValueError(
+            f"{what} {bad.tolist()} are too large to standardize: their variance overflows "
+            "float64. Rescale them first (e.g. divide by a power of ten or take logarithms)."
+        )
+
+
+def check_finite_outputs(values, what="network's outputs"):
+    """Refuse predictions that overflowed.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, ...)
+        Outputs to check.
+    what : str, default="network's outputs"
+        Name used in the message.
+    """
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"The {what} overflow for {int(bad.sum())} sample(s), e.g. row "
+            f"{int(np.flatnonzero(bad)[0])}: their features lie far outside the range "
+            "seen in fit."
+        )
