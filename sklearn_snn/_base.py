@@ -116,7 +116,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
 ATTRIBUTES_DOC = """n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when they are all strings.
 
     n_outputs_ : int

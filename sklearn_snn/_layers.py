@@ -20,6 +20,15 @@ class SELU(nn.Module):
         Negative saturation constant.
     lambda_ : float, default=SELU_LAMBDA
         Scale.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_snn._layers import SELU
+    >>> SELU()(torch.tensor([-10.0, 0.0, 1.0]))
+    tensor([-1.7580,  0.0000,  1.0507])
+    >>> SELU(alpha=2.0, lambda_=1.0)(torch.tensor([-10.0, 0.0, 1.0]))
+    tensor([-1.9999,  0.0000,  1.0000])
     """
 
     def __init__(self, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA):
@@ -58,6 +67,21 @@ class AlphaDropout(nn.Module):
         Mean of the activations to keep.
     var : float, default=1.0
         Variance of the activations to keep.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_snn._layers import AlphaDropout
+    >>> dropout = AlphaDropout(0.05)
+    >>> dropout
+    AlphaDropout(rate=0.05, a=0.954844, b=0.0839356)
+    >>> dropout.generator = torch.Generator().manual_seed(0)
+    >>> x = torch.randn(100_000, generator=torch.Generator().manual_seed(0))
+    >>> y = dropout(x)  # a new module is in training mode
+    >>> bool(abs(y.mean()) < 0.01), bool(abs(y.var() - 1.0) < 0.01)
+    (True, True)
+    >>> torch.equal(dropout.eval()(x), x)
+    True
     """
 
     def __init__(self, rate, alpha=SELU_ALPHA, lambda_=SELU_LAMBDA, mean=0.0, var=1.0):
@@ -103,6 +127,16 @@ def lecun_normal_(linear, generator=None):
     -------
     linear : torch.nn.Linear
         The same layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_snn._layers import lecun_normal_
+    >>> layer = lecun_normal_(torch.nn.Linear(400, 300), torch.Generator().manual_seed(0))
+    >>> print(f"{400 * layer.weight.var().item():.2f}")  # fan_in * Var(w)
+    1.00
+    >>> bool((layer.bias == 0).all())
+    True
     """
     fan_in = linear.weight.shape[1]
     with torch.no_grad():

@@ -60,7 +60,9 @@ class SelfNormalizingNetwork(nn.Module):
     n_units : int, default=256
         Width of the (first) hidden layer.
     shape : {"rectangular", "conic"}, default="rectangular"
-        Layer widths, see :func:`hidden_widths`.
+        ``"rectangular"``: every hidden layer has ``n_units`` units.
+        ``"conic"``: widths shrink geometrically from ``n_units`` towards
+        ``n_outputs``.
     dropout : float, default=0.0
         Alpha dropout rate after every hidden layer.
     alpha : float, default=SELU_ALPHA
@@ -79,11 +81,33 @@ class SelfNormalizingNetwork(nn.Module):
     output : torch.nn.Linear
         The output layer.
 
+    See Also
+    --------
+    SNNClassifier : Trains this network as a scikit-learn classifier.
+    SNNRegressor : Trains this network as a scikit-learn regressor.
+    sklearn_snn.diagnostics.layer_statistics : Activation statistics by layer.
+
     Examples
     --------
     >>> import torch
     >>> from sklearn_snn import SelfNormalizingNetwork
     >>> net = SelfNormalizingNetwork(10, 3, n_layers=2, n_units=16)
+    >>> net
+    SelfNormalizingNetwork(
+      (hidden): ModuleList(
+        (0): Sequential(
+          (0): Linear(in_features=10, out_features=16, bias=True)
+          (1): SELU(alpha=1.67326, lambda_=1.0507)
+          (2): AlphaDropout(rate=0.0, a=1, b=0)
+        )
+        (1): Sequential(
+          (0): Linear(in_features=16, out_features=16, bias=True)
+          (1): SELU(alpha=1.67326, lambda_=1.0507)
+          (2): AlphaDropout(rate=0.0, a=1, b=0)
+        )
+      )
+      (output): Linear(in_features=16, out_features=3, bias=True)
+    )
     >>> net(torch.zeros(5, 10)).shape
     torch.Size([5, 3])
     """
@@ -126,6 +150,17 @@ class SelfNormalizingNetwork(nn.Module):
         ----------
         generator : torch.Generator, default=None
             Source of randomness; torch's global generator when None.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sklearn_snn import SelfNormalizingNetwork
+        >>> net = SelfNormalizingNetwork(10, 2, n_layers=2, n_units=8)
+        >>> net.reset_parameters(torch.Generator().manual_seed(0))
+        >>> first = net.output.weight.clone()
+        >>> net.reset_parameters(torch.Generator().manual_seed(0))
+        >>> torch.equal(net.output.weight, first)
+        True
         """
         for module in self.modules():
             if isinstance(module, nn.Linear):
@@ -138,13 +173,45 @@ class SelfNormalizingNetwork(nn.Module):
         ----------
         generator : torch.Generator or None
             Generator on the device of the module.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sklearn_snn import SelfNormalizingNetwork
+        >>> net = SelfNormalizingNetwork(10, 2, n_layers=2, n_units=8, dropout=0.05)
+        >>> X = torch.randn(4, 10)
+        >>> outputs = []
+        >>> for _ in range(2):
+        ...     net.set_dropout_generator(torch.Generator().manual_seed(1))
+        ...     outputs.append(net(X))
+        >>> torch.equal(*outputs)
+        True
         """
         for module in self.modules():
             if isinstance(module, AlphaDropout):
                 module.generator = generator
 
     def forward(self, X):
-        """Map inputs of shape ``(n_samples, n_features)`` to raw outputs."""
+        """Map inputs to raw outputs.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_features)
+            Inputs, standardized for self-normalization to hold.
+
+        Returns
+        -------
+        output : torch.Tensor of shape (n_samples, n_outputs)
+            Raw outputs of the last linear layer, e.g. logits.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sklearn_snn import SelfNormalizingNetwork
+        >>> net = SelfNormalizingNetwork(10, 3, n_layers=2, n_units=16).eval()
+        >>> net(torch.zeros(5, 10)).shape
+        torch.Size([5, 3])
+        """
         for block in self.hidden:
             X = block(X)
         return self.output(X)

@@ -1,0 +1,37 @@
+"""The documentation builds with warnings as errors and its internal links resolve."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.docs
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_docs_build_without_warnings_and_links_resolve(tmp_path):
+    pytest.importorskip("sphinx")
+    for builder in ("html", "linkcheck"):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-n",
+                "-W",
+                "--keep-going",
+                "-q",
+                "-b",
+                builder,
+                "-d",
+                str(tmp_path / "doctrees"),
+                str(DOCS),
+                str(tmp_path / builder),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"{builder} failed:\n{result.stdout}\n{result.stderr}"
+    assert (tmp_path / "html" / "index.html").exists()
