@@ -228,13 +228,33 @@ class BaseSNN(BaseEstimator):
 
     @property
     def history_(self):
-        """skorch's record of the training epochs."""
+        """skorch's record of the training epochs.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=1, n_units=8, max_iter=3, random_state=0).fit(X, y)
+        >>> len(clf.history_)
+        3
+        """
         check_is_fitted(self)
         return self.net_.history
 
     @property
     def module_(self):
-        """The trained :class:`~sklearn_snn.SelfNormalizingNetwork`."""
+        """The trained :class:`~sklearn_snn.SelfNormalizingNetwork`.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=1, n_units=8, max_iter=3, random_state=0).fit(X, y)
+        >>> clf.module_.output.out_features
+        3
+        """
         check_is_fitted(self)
         return self.net_.module_
 

@@ -130,6 +130,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         -------
         self : SNNClassifier
             The fitted classifier.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=2, n_units=16, random_state=0).fit(X, y)
+        >>> clf.classes_
+        array([0, 1, 2])
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -155,6 +164,17 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         -------
         self : SNNClassifier
             The updated classifier.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=2, n_units=16, random_state=0)
+        >>> for _ in range(3):
+        ...     clf = clf.partial_fit(X, y, classes=[0, 1, 2])
+        >>> clf.n_iter_
+        3
         """
         if not hasattr(self, "net_") and classes is None:
             raise ValueError(
@@ -175,6 +195,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class (of each label for multilabel targets).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=2, n_units=16, random_state=0).fit(X, y)
+        >>> clf.predict_proba(X[:2]).sum(axis=1).round(6)
+        array([1., 1.])
         """
         raw = self._predict_raw(X)
         if self._label_binarizer.y_type_ == "multiclass":
@@ -196,6 +225,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             ``np.log(predict_proba(X))``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=2, n_units=16, random_state=0).fit(X, y)
+        >>> clf.predict_log_proba(X[:2]).shape
+        (2, 3)
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
@@ -213,6 +251,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Logit of the positive class for binary targets, else one logit
             per class (or label).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=2, n_units=16, random_state=0).fit(X, y)
+        >>> clf.decision_function(X[:2]).shape
+        (2, 3)
         """
         raw = self._predict_raw(X)
         return raw[:, 0] if self._label_binarizer.y_type_ == "binary" else raw
@@ -229,6 +276,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_snn import SNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SNNClassifier(n_layers=2, n_units=16, random_state=0).fit(X, y)
+        >>> clf.predict(X[:3])
+        array([0, 0, 0])
         """
         proba = self.predict_proba(X)
         if self._label_binarizer.y_type_ == "binary":

@@ -69,6 +69,15 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         -------
         self : SNNRegressor
             The fitted regressor.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn_snn import SNNRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+        >>> reg = SNNRegressor(n_layers=2, n_units=16, random_state=0).fit(X, y)
+        >>> reg.n_outputs_
+        1
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -92,6 +101,16 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         -------
         self : SNNRegressor
             The updated regressor.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn_snn import SNNRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+        >>> reg = SNNRegressor(n_layers=2, n_units=16, random_state=0)
+        >>> reg = reg.partial_fit(X, y).partial_fit(X, y)
+        >>> reg.n_iter_
+        2
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
@@ -107,6 +126,15 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predictions in the units of the training targets, as float64.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn_snn import SNNRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+        >>> reg = SNNRegressor(n_layers=2, n_units=16, random_state=0).fit(X, y)
+        >>> reg.predict(X[:2]).dtype
+        dtype('float64')
         """
         prediction = self._predict_raw(X) * self._target_scale + self._target_mean
         check_finite_outputs(prediction, "predictions")
