@@ -1,0 +1,154 @@
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sklearn_snn import datasets
+from sklearn_snn.datasets import DATA_ENV_VARIABLE, list_datasets, load_dataset
+
+pd = pytest.importorskip("pandas")
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A folder with a classification, a regression and a listed-but-absent dataset."""
+    pd.DataFrame(
+        {
+            "x0": [1.0, 2.5, np.nan, 4.0],
+            "code": ["01", "02", "01", ""],
+            "target": ["1", "0", "1", "0"],
+        }
+    ).to_csv(tmp_path / "codes.csv.gz", index=False)
+    pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": [3, 2, 1], "target": [1, 2, 3]}).to_csv(
+        tmp_path / "line.csv.gz", index=False
+    )
+    manifest = [
+        {"name": "codes", "file": "codes.csv.gz", "task": "binary", "n_rows": 4,
+         "categorical_columns": ["code"]},
+        {"name": "line", "file": "line.csv.gz", "task": "regression"},
+        {"name": "absent", "file": "absent.csv.gz", "task": "multiclass"},
+    ]  # fmt: skip
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _no_data_env(monkeypatch):
+    monkeypatch.delenv(DATA_ENV_VARIABLE, raising=False)
+
+
+def test_list_datasets_in_manifest_order_with_defaults(data_dir):
+    entries = list_datasets(data_dir)
+    assert [e["name"] for e in entries] == ["codes", "line", "absent"]
+    assert entries[0]["n_rows"] == 4
+    assert entries[1]["categorical_columns"] == []
+
+
+def test_categorical_columns_and_labels_stay_strings(data_dir):
+    bunch = load_dataset("codes", data_dir=data_dir)
+    assert bunch.task == "binary" and bunch.name == "codes"
+    assert bunch.categorical_columns == ["code"]
+    assert list(bunch.data.columns) == ["x0", "code"]
+    assert bunch.data["code"].tolist()[:3] == ["01", "02", "01"]
+    assert bunch.data["code"].isna().tolist() == [False, False, False, True]
+    assert bunch.data["x0"].dtype == np.float64 and bunch.data["x0"].isna().sum() == 1
+    assert bunch.target.tolist() == ["1", "0", "1", "0"]
+    assert bunch.info["n_rows"] == 4
+
+
+def test_regression_target_is_float(data_dir):
+    X, y = load_dataset("line", data_dir=data_dir, return_X_y=True)
+    assert isinstance(X, pd.DataFrame) and isinstance(y, pd.Series)
+    assert y.dtype == np.float64 and y.tolist() == [1.0, 2.0, 3.0]
+    assert X["b"].dtype.kind == "i"
+
+
+def test_environment_variable_names_the_folder(data_dir, monkeypatch):
+    monkeypatch.setenv(DATA_ENV_VARIABLE, str(data_dir))
+    assert load_dataset("line").data.shape == (3, 2)
+    assert len(list_datasets()) == 3
+
+
+def test_argument_wins_over_environment_variable(data_dir, tmp_path_factory, monkeypatch):
+    monkeypatch.setenv(DATA_ENV_VARIABLE, str(tmp_path_factory.mktemp("empty")))
+    assert load_dataset("line", data_dir=data_dir).data.shape == (3, 2)
+
+
+def test_no_folder_given_is_a_clear_error():
+    with pytest.raises(ValueError, match=DATA_ENV_VARIABLE):
+        load_dataset("codes")
+    with pytest.raises(ValueError, match="data_dir"):
+        list_datasets()
+
+
+def test_missing_folder_manifest_dataset_and_file(data_dir, tmp_path_factory):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list_datasets(data_dir / "nowhere")
+    with pytest.raises(FileNotFoundError, match="manifest.json"):
+        list_datasets(tmp_path_factory.mktemp("empty"))
+    with pytest.raises(ValueError, match="No dataset 'iris'.*available: absent, codes, line"):
+        load_dataset("iris", data_dir=data_dir)
+    with pytest.raises(FileNotFoundError, match="absent.csv.gz"):
+        load_dataset("absent", data_dir=data_dir)
+
+
+def test_malformed_manifest(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps([{"name": "x", "file": "x.csv"}]))
+    with pytest.raises(ValueError, match="lacks the keys \\['task'\\]"):
+        list_datasets(tmp_path)
+    (tmp_path / "manifest.json").write_text(
+        json.dumps([{"name": "x", "file": "x.csv", "task": "ranking"}])
+    )
+    with pytest.raises(ValueError, match="task 'ranking'"):
+        list_datasets(tmp_path)
+
+
+def test_without_pandas_a_clear_import_error(data_dir, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pandas(name, *args, **kwargs):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("No module named 'pandas'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    with pytest.raises(ImportError, match="load_dataset needs pandas"):
+        datasets.load_dataset("codes", data_dir=data_dir)
+    assert len(datasets.list_datasets(data_dir)) == 3
+
+
+def _real_data_dir():
+    if os.environ.get(DATA_ENV_VARIABLE):
+        return Path(os.environ[DATA_ENV_VARIABLE])
+    return SHARED_DATA if SHARED_DATA.is_dir() else None
+
+
+@pytest.mark.slow
+def test_every_real_dataset_matches_its_manifest():
+    folder = _real_data_dir()
+    if folder is None:
+        pytest.skip(f"no real datasets: set {DATA_ENV_VARIABLE}")
+    for entry in list_datasets(folder):
+        bunch = load_dataset(entry["name"], data_dir=folder)
+        X, y = bunch.data, bunch.target
+        assert bunch.task in ("binary", "multiclass", "regression")
+        if "n_rows" in entry:
+            assert X.shape[0] == entry["n_rows"], entry["name"]
+        if "n_features" in entry:
+            assert X.shape[1] == entry["n_features"], entry["name"]
+        for column in entry["categorical_columns"]:
+            assert X[column].dropna().map(type).eq(str).all(), (entry["name"], column)
+        if bunch.task == "regression":
+            assert y.dtype == np.float64 and np.isfinite(y).all(), entry["name"]
+        else:
+            assert y.notna().all() and y.map(type).eq(str).all(), entry["name"]
+            if "n_classes" in entry:
+                assert y.nunique() == entry["n_classes"], entry["name"]
+        if "n_missing" in entry:
+            assert int(X.isna().sum().sum()) == entry["n_missing"], entry["name"]
