@@ -6,10 +6,13 @@ import os
 # must be set before scipy is first imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+import warnings  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from sklearn.datasets import make_classification, make_regression  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 # The networks in the tests are small: one thread avoids two threads waiting on
 # each other for tiny operations, which on a busy 2-core machine costs far more
@@ -19,6 +22,14 @@ torch.set_num_threads(1)
 # Small networks keep the behaviour tests fast; the defaults are covered by
 # the scikit-learn checks in test_common.py.
 SMALL = {"n_layers": 2, "n_units": 32, "max_iter": 30, "learning_rate": 0.01, "random_state": 0}
+
+
+@pytest.fixture
+def quiet_convergence():
+    """Silence ConvergenceWarning: the tests train briefly on purpose."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 @pytest.fixture

@@ -1,5 +1,3 @@
-import warnings
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -7,13 +5,6 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_snn import SNNClassifier
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def test_multiclass_fit_predict_and_attributes(classification_data, small_params):
@@ -234,3 +225,6 @@ def test_fixed_point_sets_selu_and_dropout_constants(binary_data, small_params):
     assert clf.score(X, y) > 0.85
     with pytest.raises(ValueError, match="fixed_point must be a pair"):
         SNNClassifier(fixed_point=(0.0, 1.0, 2.0)).fit(X, y)
+
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")

@@ -4,26 +4,18 @@ import os
 import pickle
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
 import torch
-from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_snn import SNNClassifier, SNNRegressor
 
 pytestmark = [
+    pytest.mark.usefixtures("quiet_convergence"),
     pytest.mark.gpu,
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def test_cuda_training_fits_and_lives_on_the_gpu(classification_data, small_params):

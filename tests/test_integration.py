@@ -1,7 +1,6 @@
 """The estimators inside scikit-learn's workflows."""
 
 import pickle
-import warnings
 
 import joblib
 import numpy as np
@@ -10,20 +9,12 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier, StackingClassifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_predict, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 
 from sklearn_snn import SNNClassifier, SNNRegressor
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def test_pipeline_with_column_transformer_on_mixed_frame(small_params):
@@ -120,3 +111,6 @@ def test_stacking_beside_random_forest_and_svc(classification_data, small_params
         cv=3,
     ).fit(X, y)
     assert stack.score(X, y) > 0.85
+
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")

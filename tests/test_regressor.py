@@ -1,17 +1,7 @@
-import warnings
-
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_snn import SNNRegressor
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def test_predictions_in_original_units(regression_data, small_params):
@@ -99,3 +89,6 @@ def test_cuda_without_gpu_raises_clear_error(regression_data):
     X, y = regression_data
     with pytest.raises(ValueError, match="no CUDA device"):
         SNNRegressor(device="cuda").fit(X, y)
+
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
