@@ -7,6 +7,58 @@ from torch import nn
 
 from .theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
 
+# Dropout masks compare uniform 32-bit integers with a threshold, so that a rate is
+# applied to within 2**-32 while the random bits cost half of a float Bernoulli draw.
+_MASK_RESOLUTION = 2**32
+
+
+class _SELUFunction(torch.autograd.Function):
+    """SELU whose backward pass reads the saved output instead of recomputing exp."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, lambda_):
+        result = torch.ops.aten.elu(x, alpha, lambda_, 1.0)
+        ctx.alpha, ctx.lambda_ = alpha, lambda_
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        # selu'(x) = lambda_ for x > 0 and selu(x) + lambda_ * alpha otherwise.
+        grad_x = torch.ops.aten.elu_backward(grad, ctx.alpha, ctx.lambda_, 1.0, True, result)
+        return grad_x, None, None
+
+
+class _AlphaDropoutFunction(torch.autograd.Function):
+    """``a * where(keep, x, saturation) + b`` with the mask saved for backward."""
+
+    @staticmethod
+    def forward(ctx, x, keep, a, b, saturation):
+        ctx.a = a
+        ctx.save_for_backward(keep)
+        return torch.where(keep, x, saturation).mul_(a).add_(b)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        (keep,) = ctx.saved_tensors
+        return torch.where(keep, grad, 0.0).mul_(ctx.a), None, None, None, None
+
+
+def _keep_mask(shape, keep_probability, device, generator):
+    """Boolean tensor of ``shape``, each entry True with ``keep_probability``.
+
+    Full-range 64-bit random integers are read as pairs of uniform 32-bit ones.
+    """
+    n = math.prod(shape)
+    threshold = round(keep_probability * _MASK_RESOLUTION) - _MASK_RESOLUTION // 2
+    threshold = min(threshold, _MASK_RESOLUTION // 2 - 1)  # int32; callers keep rate > 0
+    words = torch.empty((n + 1) // 2, dtype=torch.int64, device=device)
+    words.random_(-(2**63), None, generator=generator)
+    return words.view(torch.int32)[:n].view(shape) < threshold
+
 
 class SELU(nn.Module):
     """Scaled exponential linear unit with configurable constants.
@@ -38,9 +90,9 @@ class SELU(nn.Module):
 
     def forward(self, x):
         """Apply the activation elementwise."""
-        if self.alpha == SELU_ALPHA and self.lambda_ == SELU_LAMBDA:
-            return torch.selu(x)
-        return self.lambda_ * torch.where(x > 0, x, self.alpha * torch.expm1(x))
+        if torch.is_grad_enabled() and x.requires_grad:
+            return _SELUFunction.apply(x, self.alpha, self.lambda_)
+        return torch.ops.aten.elu(x, self.alpha, self.lambda_, 1.0)
 
     def extra_repr(self):
         return f"alpha={self.alpha:.6g}, lambda_={self.lambda_:.6g}"
@@ -53,7 +105,9 @@ class AlphaDropout(nn.Module):
     is mapped through the affine correction ``a * x + b`` from
     :func:`sklearn_snn.theory.alpha_dropout_parameters`. Random masks come from
     ``self.generator`` when it is set, so training can be repeatable without
-    touching torch's global random state.
+    touching torch's global random state. A unit is kept when a uniform 32-bit
+    random integer falls below a threshold, so the drop probability equals
+    ``rate`` to within ``2**-32``.
 
     Parameters
     ----------
@@ -97,14 +151,8 @@ class AlphaDropout(nn.Module):
         """Drop units at random in training mode; identity in eval mode."""
         if not self.training or self.rate == 0.0:
             return x
-        keep = torch.empty_like(x).bernoulli_(1.0 - self.rate, generator=self.generator)
-        # a * (keep * x + (1 - keep) * saturation) + b, in one fused multiply-add.
-        return torch.addcmul(
-            x.new_tensor(self.a * self.saturation + self.b),
-            keep,
-            x - self.saturation,
-            value=self.a,
-        )
+        keep = _keep_mask(x.shape, 1.0 - self.rate, x.device, self.generator)
+        return _AlphaDropoutFunction.apply(x, keep, self.a, self.b, self.saturation)
 
     def extra_repr(self):
         return f"rate={self.rate}, a={self.a:.6g}, b={self.b:.6g}"

@@ -94,3 +94,26 @@ def test_alpha_dropout_is_identity_in_eval_mode():
     layer = AlphaDropout(0.5).eval()
     x = torch.randn(100)
     assert torch.equal(layer(x), x)
+
+
+@pytest.mark.parametrize("constants", [(SELU_ALPHA, SELU_LAMBDA), (1.5, 1.1)])
+def test_selu_gradient_matches_finite_differences(constants):
+    x = torch.linspace(-4, 4, 41, dtype=torch.float64).add(0.05).requires_grad_()  # no kink at 0
+    assert torch.autograd.gradcheck(SELU(*constants), (x,))
+    # The backward pass reads the output: its slope is lambda * alpha * exp(x) below 0.
+    (slope,) = torch.autograd.grad(SELU(*constants)(x).sum(), x)
+    alpha, lambda_ = constants
+    expected = torch.where(x > 0, lambda_, lambda_ * alpha * torch.exp(x.detach()))
+    torch.testing.assert_close(slope, expected)
+
+
+def test_alpha_dropout_gradient_is_a_on_kept_units_and_zero_on_dropped():
+    layer = AlphaDropout(0.3).train()
+    layer.generator = _generator(6)
+    x = torch.randn(10_000, dtype=torch.float64, requires_grad=True)
+    out = layer(x)
+    (grad,) = torch.autograd.grad(out.sum(), x)
+    kept = torch.isclose(out, layer.a * x.detach() + layer.b)
+    torch.testing.assert_close(grad[kept], torch.full_like(grad[kept], layer.a))
+    assert torch.equal(grad[~kept], torch.zeros_like(grad[~kept]))
+    assert abs((~kept).double().mean().item() - 0.3) < 0.015
