@@ -434,7 +434,7 @@ def markdown(frame, digits=3, index="dataset"):
     return "\n".join(lines)
 
 
-def summarize(records, datasets, models, args, elapsed, out):
+def summarize(records, datasets, models, args, elapsed, n_new, out):
     scores = pd.DataFrame(records)
     scores = scores[scores["model"].isin(models)]
     means = table(scores, datasets, models)
@@ -457,6 +457,8 @@ def summarize(records, datasets, models, args, elapsed, out):
         "config": {k: v for k, v in vars(args).items() if k not in ("output_dir",)},
         "machine": describe_machine(),
         "elapsed_seconds": round(elapsed, 1),
+        "fits_this_run": n_new,
+        "fits_reused": len(records) - n_new,
         "average_ranks": average.to_dict(orient="index"),
         "wins_losses": wins_losses(means, snn_models, ranked_models),
         "collapse_violations": collapse_check(means, snn_models),
@@ -648,7 +650,7 @@ def main(argv=None):
                   f"fold {record['fold']} {record['model']}: {status}", flush=True)  # fmt: skip
     elapsed = time.perf_counter() - start
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    result = summarize(records, catalogue, args.models, args, elapsed, out)
+    result = summarize(records, catalogue, args.models, args, elapsed, len(todo), out)
     report(*result)
     print(f"\n{elapsed:.0f} s; results in {out}")
 
