@@ -54,7 +54,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
         Optimizer. ``"sgd"`` is plain stochastic gradient descent, as in the
         paper; Adam needs no learning-rate search to train well.
 
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=3e-4
         Step size of the optimizer.
 
     weight_decay : float, default=0.0
@@ -67,7 +67,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
     max_iter : int, default=200
         Maximum number of epochs.
 
-    early_stopping : bool, default=False
+    early_stopping : bool, default=True
         Whether to hold out ``validation_fraction`` of the training data and
         stop when the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs. The weights of the epoch with the lowest
@@ -77,7 +77,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=20
         Epochs without improvement by at least ``tol`` (of the training loss,
         or of the validation loss with early stopping) before training stops.
 
@@ -188,13 +188,13 @@ class BaseSNN(BaseEstimator):
         shape="rectangular",
         dropout=0.0,
         optimizer="adam",
-        learning_rate=1e-3,
+        learning_rate=3e-4,
         weight_decay=0.0,
         batch_size="auto",
         max_iter=200,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=20,
         tol=1e-4,
         standardize=True,
         device="cpu",
@@ -344,7 +344,7 @@ class BaseSNN(BaseEstimator):
         if len(indices) < 2:
             raise ValueError(
                 "early_stopping=True needs at least 2 distinct samples to hold out "
-                f"a validation set, got {len(indices)}."
+                f"a validation set, got {len(indices)} sample."
             )
         train, valid = train_test_split(
             np.arange(len(indices)),

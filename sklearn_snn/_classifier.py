@@ -52,7 +52,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     >>> from sklearn.datasets import load_iris
     >>> from sklearn_snn import SNNClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = SNNClassifier(n_layers=2, n_units=32, random_state=0).fit(X, y)
+    >>> clf = SNNClassifier(random_state=0).fit(X, y)
     >>> clf.predict(X[:3])
     array([0, 0, 0])
     >>> clf.score(X, y) > 0.9
@@ -73,13 +73,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         shape="rectangular",
         dropout=0.0,
         optimizer="adam",
-        learning_rate=1e-3,
+        learning_rate=3e-4,
         weight_decay=0.0,
         batch_size="auto",
         max_iter=200,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=20,
         tol=1e-4,
         standardize=True,
         device="cpu",

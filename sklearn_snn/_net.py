@@ -87,9 +87,11 @@ class TensorBatchNet(NeuralNet):
         self.history.record(prefix + "_batch_count", len(iterator))
         if predictions:
             raw = torch.cat(predictions).float().cpu().numpy()
-            score = self.scorer(
-                data.y.cpu().numpy(), raw, data.weight.cpu().numpy().astype(np.float64)
-            )
+            score = np.nan  # a diverged epoch; the divergence guard deals with it
+            if np.isfinite(raw).all():
+                score = self.scorer(
+                    data.y.cpu().numpy(), raw, data.weight.cpu().numpy().astype(np.float64)
+                )
             self.history.record(prefix + "_score", score)
 
     def __getstate__(self):

@@ -175,6 +175,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         return nn.MSELoss(reduction="none")
 
     def _score_raw(self, target, raw, weight):
+        if len(target) < 2:  # R² is undefined; early stopping reads the loss anyway
+            return float("nan")
         return r2_score(target, raw, sample_weight=weight)
 
     def __sklearn_tags__(self):

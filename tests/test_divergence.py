@@ -23,9 +23,17 @@ def test_bad_learning_rate_recovers_with_a_warning(classification_data):
     assert clf.score(X, y) > majority + 0.2
 
 
-def test_hopeless_learning_rate_raises_clear_error(regression_data):
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_hopeless_learning_rate_raises_clear_error(regression_data, early_stopping):
     X, y = regression_data
-    reg = SNNRegressor(n_layers=2, n_units=16, optimizer="sgd", learning_rate=1e9, random_state=0)
+    reg = SNNRegressor(
+        n_layers=2,
+        n_units=16,
+        optimizer="sgd",
+        learning_rate=1e9,
+        early_stopping=early_stopping,
+        random_state=0,
+    )
     with pytest.raises(ValueError, match="Training diverged .* learning rate 4 times"):
         reg.fit(X, y)
     assert not hasattr(reg, "net_"), "a failed fit must not leave a half-fitted model"

@@ -1,5 +1,8 @@
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import UndefinedMetricWarning
 
 from sklearn_snn import SNNRegressor
 
@@ -63,7 +66,7 @@ def test_subset_predictions_equal_full_predictions(regression_data, small_params
 
 def test_early_stopping_records_validation_r2(regression_data, small_params):
     X, y = regression_data
-    reg = SNNRegressor(**dict(small_params, max_iter=50), early_stopping=True).fit(X, y)
+    reg = SNNRegressor(**dict(small_params, max_iter=50, early_stopping=True)).fit(X, y)
     assert len(reg.validation_scores_) == reg.n_iter_
     assert reg.best_validation_score_ > 0.8
 
@@ -92,3 +95,14 @@ def test_cuda_without_gpu_raises_clear_error(regression_data):
 
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+def test_validation_set_of_one_sample_records_no_r2():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(10, 3)), rng.normal(size=10)
+    reg = SNNRegressor(n_layers=1, n_units=8, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndefinedMetricWarning)
+        reg.fit(X, y)  # 10% of 10 rows: one validation sample, where R² is undefined
+    assert len(reg.validation_scores_) == 3 and np.isnan(reg.validation_scores_).all()
+    assert np.isfinite(reg.predict(X)).all()
