@@ -402,31 +402,21 @@ def test_keyboard_interrupt_leaves_a_fitted_estimator(classification_data):
     # interrupt during an import would escape any fit.
     SNNClassifier(**dict(TINY, max_iter=2)).fit(X, y)
     model = SNNClassifier(**dict(TINY, max_iter=100_000, n_iter_no_change=100_000, tol=0.0))
-    # Python drops a KeyboardInterrupt that lands in a finalizer run by the garbage
-    # collector, as it would drop a user's Ctrl-C; like a user, press again (up to
-    # five times) while fit is still running.
-    fit_returned = threading.Event()
-    lock = threading.Lock()
-
-    def press_ctrl_c():
-        for _ in range(5):
-            if fit_returned.wait(1.0 if _ == 0 else 10.0):
-                return
-            with lock:
-                if not fit_returned.is_set():
-                    os.kill(os.getpid(), signal.SIGINT)
-
-    presser = threading.Thread(target=press_ctrl_c, daemon=True)
-    presser.start()
+    # A process started in the background by a non-interactive shell (nohup, CI
+    # runners) inherits SIGINT as ignored, and Python then installs no handler:
+    # put Python's own Ctrl-C handler in place for the test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
     try:
         with pytest.warns(UserWarning, match="[Ii]nterrupted"):
             model.fit(X, y)
     except KeyboardInterrupt:
         pytest.fail("KeyboardInterrupt escaped fit")
     finally:
-        with lock:
-            fit_returned.set()
-        presser.join()
+        timer.cancel()
+        timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert 1 <= model.n_iter_ < 100_000
     assert len(model.loss_curve_) == len(model.history_) == model.n_iter_
     assert np.isfinite(model.loss_curve_).all()
