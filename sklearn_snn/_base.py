@@ -77,7 +77,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
 
-    n_iter_no_change : int, default=20
+    n_iter_no_change : int, default=50
         Epochs without improvement by at least ``tol`` (of the training loss,
         or of the validation loss with early stopping) before training stops.
 
@@ -194,7 +194,7 @@ class BaseSNN(BaseEstimator):
         max_iter=200,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=20,
+        n_iter_no_change=50,
         tol=1e-4,
         standardize=True,
         device="cpu",

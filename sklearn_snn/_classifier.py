@@ -79,7 +79,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         max_iter=200,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=20,
+        n_iter_no_change=50,
         tol=1e-4,
         standardize=True,
         device="cpu",
