@@ -110,10 +110,16 @@ def _all_epochs(row):
     return dict(max_iter=row["epochs"], n_iter_no_change=row["epochs"] + 1, tol=0.0)
 
 
+def _sklearn_snn_epochs(row):
+    # All rows train on every sample, as MLPClassifier does by default: no
+    # validation split (sklearn-snn's default early stopping would hold out 10%).
+    return dict(_all_epochs(row), early_stopping=False)
+
+
 def fit_sklearn_snn(X, y, row, device):
     clf = SNNClassifier(
         **_module_params(row),
-        **_all_epochs(row),
+        **_sklearn_snn_epochs(row),
         optimizer="sgd",
         learning_rate=LEARNING_RATE,
         batch_size=row["batch_size"],
