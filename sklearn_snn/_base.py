@@ -426,6 +426,25 @@ class BaseSNN(BaseEstimator):
             )
         return selu_parameters(*fixed_point)
 
+    def _starting_loss(self, train_data, n_rows=1024):
+        """Loss of the network as this fit starts, on its first ``n_rows`` training rows.
+
+        On a few rows a freshly initialized network can start far above the loss
+        of predicting the prior; the divergence guard must not mistake that for
+        divergence. Non-finite values count as zero.
+        """
+        module = self.net_.module_
+        was_training = module.training
+        rows = torch.arange(min(len(train_data), n_rows), device=train_data.device)
+        X, target = train_data.rows(rows)
+        module.eval()
+        try:
+            with torch.no_grad():
+                loss = float(self.net_.get_loss(module(X), target))
+        finally:
+            module.train(was_training)
+        return loss if np.isfinite(loss) else 0.0
+
     def _configure_epochs(self, train_data, valid_data, incremental, prior_loss):
         batch_size = self.batch_size
         if batch_size == "auto":
@@ -460,7 +479,8 @@ class BaseSNN(BaseEstimator):
         net.verbose = self.verbose
         # The guard runs first: early stopping must not end training on a
         # diverged epoch before the guard has restored sound weights.
-        net.callbacks = [("divergence_guard", DivergenceGuard(max(prior_loss, 1.0)))] + [
+        baseline = max(prior_loss, self._starting_loss(train_data), 1.0)
+        net.callbacks = [("divergence_guard", DivergenceGuard(baseline))] + [
             (name, callback)
             for name, callback in (("stopper", stopper), ("progress_bar", progress_bar))
             if callback is not None

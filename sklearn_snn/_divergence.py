@@ -17,8 +17,9 @@ class DivergenceGuard(Callback):
     """skorch callback that undoes epochs whose training loss diverged.
 
     An epoch diverged when its training loss is not finite or exceeds
-    ``10 * baseline_loss``, the loss of a network that predicts the target's
-    prior (class frequencies, or the mean target). The guard then restores the
+    ``10 * baseline_loss``. The estimators pass the largest of the loss of
+    predicting the target's prior (class frequencies, or the mean target), the
+    loss of the network as the fit starts, and 1. The guard then restores the
     weights with which the best epoch so far began (an epoch's loss is measured
     while its updates happen, so its final weights may already be broken),
     divides the learning rate by 10 and starts the optimizer afresh. After
@@ -27,7 +28,7 @@ class DivergenceGuard(Callback):
     Parameters
     ----------
     baseline_loss : float
-        Training loss of the constant prior prediction.
+        Training loss that counts as sound.
     max_recoveries : int, default=4
         Learning-rate reductions allowed per call to ``fit``.
     """
@@ -53,8 +54,9 @@ class DivergenceGuard(Callback):
             return
         if len(self.recoveries_) == self.max_recoveries:
             raise TrainingDiverged(
-                f"Training diverged (training loss {loss:.4g} against {self.baseline_loss:.4g} "
-                f"for predicting the prior) even after lowering the learning rate "
+                f"Training diverged (training loss {loss:.4g} against a baseline of "
+                f"{self.baseline_loss:.4g}, the loss of predicting the prior or of the "
+                f"starting network) even after lowering the learning rate "
                 f"{self.max_recoveries} times to {net.lr:.3g}. Use a much smaller "
                 "learning_rate, or check the inputs and targets for extreme values."
             )

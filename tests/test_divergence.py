@@ -67,3 +67,18 @@ def test_network_that_learns_nothing_warns():
     clf = SNNClassifier(n_layers=1, n_units=4, learning_rate=1e-9, max_iter=2, random_state=0)
     with pytest.warns(ConvergenceWarning, match="learned nothing"):
         clf.fit(X, y)
+
+
+def test_high_starting_loss_on_few_rows_is_not_divergence():
+    # Three rows: the fresh network's loss starts above ten times the prior's,
+    # and falls; the guard must leave it alone instead of lowering the step size.
+    X = np.random.default_rng(0).normal(size=(3, 3))
+    y = np.array([1.0, 2.0, 3.0])
+    reg = SNNRegressor(n_layers=1, n_units=8, max_iter=50, early_stopping=False, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg.fit(X, y)
+    assert reg.loss_curve_[0] > 10.0  # the prior's loss on standardized targets is 1
+    assert not any("diverged" in str(w.message) for w in caught)
+    assert reg.loss_curve_[-1] < reg.loss_curve_[0]
+    assert "diverged" not in reg.history_[-1]
