@@ -452,21 +452,14 @@ class BaseSNN(BaseEstimator):
         batch_size = min(batch_size, len(train_data))
         stopper = None
         if not incremental:
-            if self.early_stopping:
-                stopper = EarlyStopping(
-                    monitor="valid_loss",
-                    patience=self.n_iter_no_change,
-                    threshold=self.tol,
-                    threshold_mode="abs",
-                    load_best=True,
-                )
-            else:
-                stopper = EarlyStopping(
-                    monitor="train_loss",
-                    patience=self.n_iter_no_change,
-                    threshold=self.tol,
-                    threshold_mode="abs",
-                )
+            # With a validation split: stop on its loss and restore the best epoch.
+            stopper = EarlyStopping(
+                monitor="valid_loss" if self.early_stopping else "train_loss",
+                patience=self.n_iter_no_change,
+                threshold=self.tol,
+                threshold_mode="abs",
+                load_best=self.early_stopping,
+            )
         progress_bar = None
         if self.verbose >= 2:
             n_batches = -(-len(train_data) // batch_size)
