@@ -7,9 +7,9 @@ from torch import nn
 
 from .theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
 
-# Dropout masks compare uniform 32-bit integers with a threshold, so that a rate is
-# applied to within 2**-32 while the random bits cost half of a float Bernoulli draw.
-_MASK_RESOLUTION = 2**32
+# Dropout masks compare uniform 16-bit integers with a threshold: a rate is applied
+# to within 2**-17, and one 64-bit draw of torch's generator serves four units.
+_MASK_RESOLUTION = 2**16
 
 
 class _SELUFunction(torch.autograd.Function):
@@ -31,6 +31,31 @@ class _SELUFunction(torch.autograd.Function):
         return grad_x, None, None
 
 
+class _SELUAlphaDropoutFunction(torch.autograd.Function):
+    """``a * where(keep, selu(x), saturation) + b`` in two passes, one saved tensor.
+
+    The activation is computed already scaled by ``a`` (``elu`` with scale
+    ``a * lambda_``), so the backward pass is one masked gradient and one
+    ``elu_backward`` on the saved output, instead of separate activation and
+    dropout steps.
+    """
+
+    @staticmethod
+    def forward(ctx, x, keep, alpha, lambda_, a, b, saturation):
+        scaled = torch.ops.aten.elu(x, alpha, a * lambda_, 1.0)  # a * selu(x)
+        ctx.alpha, ctx.scale = alpha, a * lambda_
+        ctx.save_for_backward(scaled, keep)
+        return torch.where(keep, scaled, a * saturation).add_(b)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        scaled, keep = ctx.saved_tensors
+        grad = torch.where(keep, grad, 0.0)
+        grad_x = torch.ops.aten.elu_backward(grad, ctx.alpha, ctx.scale, 1.0, True, scaled)
+        return grad_x, None, None, None, None, None, None
+
+
 class _AlphaDropoutFunction(torch.autograd.Function):
     """``a * where(keep, x, saturation) + b`` with the mask saved for backward."""
 
@@ -50,14 +75,14 @@ class _AlphaDropoutFunction(torch.autograd.Function):
 def _keep_mask(shape, keep_probability, device, generator):
     """Boolean tensor of ``shape``, each entry True with ``keep_probability``.
 
-    Full-range 64-bit random integers are read as pairs of uniform 32-bit ones.
+    Full-range 64-bit random integers are read as four uniform 16-bit ones.
     """
     n = math.prod(shape)
     threshold = round(keep_probability * _MASK_RESOLUTION) - _MASK_RESOLUTION // 2
-    threshold = min(threshold, _MASK_RESOLUTION // 2 - 1)  # int32; callers keep rate > 0
-    words = torch.empty((n + 1) // 2, dtype=torch.int64, device=device)
+    threshold = min(threshold, _MASK_RESOLUTION // 2 - 1)  # int16; callers keep rate > 0
+    words = torch.empty((n + 3) // 4, dtype=torch.int64, device=device)
     words.random_(-(2**63), None, generator=generator)
-    return words.view(torch.int32)[:n].view(shape) < threshold
+    return words.view(torch.int16)[:n].view(shape) < threshold
 
 
 class SELU(nn.Module):
@@ -105,9 +130,9 @@ class AlphaDropout(nn.Module):
     is mapped through the affine correction ``a * x + b`` from
     :func:`sklearn_snn.theory.alpha_dropout_parameters`. Random masks come from
     ``self.generator`` when it is set, so training can be repeatable without
-    touching torch's global random state. A unit is kept when a uniform 32-bit
+    touching torch's global random state. A unit is kept when a uniform 16-bit
     random integer falls below a threshold, so the drop probability equals
-    ``rate`` to within ``2**-32``.
+    ``rate`` to within ``2**-17``.
 
     Parameters
     ----------
@@ -153,6 +178,43 @@ class AlphaDropout(nn.Module):
             return x
         keep = _keep_mask(x.shape, 1.0 - self.rate, x.device, self.generator)
         return _AlphaDropoutFunction.apply(x, keep, self.a, self.b, self.saturation)
+
+    def after_selu(self, x, selu):
+        """Apply ``selu`` and then this dropout, fused into one step when training.
+
+        Equal to ``self(selu(x))``, with the same random mask, in fewer passes
+        over the activations.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Pre-activations.
+        selu : SELU
+            The activation in front of this dropout.
+
+        Returns
+        -------
+        out : torch.Tensor
+            ``self(selu(x))``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sklearn_snn._layers import SELU, AlphaDropout
+        >>> dropout, selu = AlphaDropout(0.2), SELU()
+        >>> x = torch.randn(1000)
+        >>> dropout.generator = torch.Generator().manual_seed(0)
+        >>> fused = dropout.after_selu(x, selu)
+        >>> dropout.generator = torch.Generator().manual_seed(0)
+        >>> torch.allclose(fused, dropout(selu(x)), atol=1e-6)
+        True
+        """
+        if not self.training or self.rate == 0.0:
+            return self(selu(x))
+        keep = _keep_mask(x.shape, 1.0 - self.rate, x.device, self.generator)
+        return _SELUAlphaDropoutFunction.apply(
+            x, keep, selu.alpha, selu.lambda_, self.a, self.b, self.saturation
+        )
 
     def extra_repr(self):
         return f"rate={self.rate}, a={self.a:.6g}, b={self.b:.6g}"

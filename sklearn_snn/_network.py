@@ -212,8 +212,8 @@ class SelfNormalizingNetwork(nn.Module):
         >>> net(torch.zeros(5, 10)).shape
         torch.Size([5, 3])
         """
-        for block in self.hidden:
-            X = block(X)
+        for linear, selu, dropout in self.hidden:
+            X = dropout.after_selu(linear(X), selu)
         return self.output(X)
 
 

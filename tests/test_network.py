@@ -117,3 +117,47 @@ def test_alpha_dropout_gradient_is_a_on_kept_units_and_zero_on_dropped():
     torch.testing.assert_close(grad[kept], torch.full_like(grad[kept], layer.a))
     assert torch.equal(grad[~kept], torch.zeros_like(grad[~kept]))
     assert abs((~kept).double().mean().item() - 0.3) < 0.015
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.3])
+def test_fused_selu_dropout_equals_selu_then_dropout(rate):
+    # The network's training path fuses the two; values and gradients must not change.
+    selu, dropout = SELU(), AlphaDropout(rate).train()
+    x = torch.randn(257, 33, dtype=torch.float64, generator=_generator(7))
+    x_fused, x_plain = x.clone().requires_grad_(), x.clone().requires_grad_()
+    dropout.generator = _generator(8)
+    fused = dropout.after_selu(x_fused, selu)
+    dropout.generator = _generator(8)
+    plain = dropout(selu(x_plain))
+    torch.testing.assert_close(fused, plain)
+    weights = torch.randn(x.shape, dtype=torch.float64, generator=_generator(9))
+    (fused * weights).sum().backward()
+    (plain * weights).sum().backward()
+    torch.testing.assert_close(x_fused.grad, x_plain.grad)
+    dropped = (plain == dropout.a * dropout.saturation + dropout.b).double().mean().item()
+    assert abs(dropped - rate) < 0.01
+
+
+def test_fused_selu_dropout_gradient_matches_finite_differences():
+    selu, dropout = SELU(), AlphaDropout(0.3).train()
+
+    def same_mask_each_call(v):
+        dropout.generator = _generator(13)
+        return dropout.after_selu(v, selu)
+
+    x = torch.linspace(-3, 3, 60, dtype=torch.float64).add(0.025).reshape(6, 10)
+    assert torch.autograd.gradcheck(same_mask_each_call, (x.requires_grad_(),))
+
+
+def test_network_trains_with_the_fused_path_like_the_modules():
+    # SelfNormalizingNetwork.forward uses the fused step; running the blocks one
+    # module after another with the same masks gives the same outputs.
+    net = SelfNormalizingNetwork(6, 2, n_layers=3, n_units=20, dropout=0.1, generator=_generator(10))
+    X = torch.randn(50, 6, generator=_generator(11))
+    net.set_dropout_generator(_generator(12))
+    fused = net(X)
+    net.set_dropout_generator(_generator(12))
+    h = X
+    for block in net.hidden:
+        h = block(h)
+    torch.testing.assert_close(fused, net.output(h))
