@@ -32,7 +32,6 @@ from ._validation import (
 from .theory import selu_parameters
 
 _OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
-_AUTO_BATCH_SIZE = 256
 _SCALER_CHUNK_ROWS = 65536
 
 PARAMETERS_DOC = """n_layers : int, default=4
@@ -62,7 +61,10 @@ PARAMETERS_DOC = """n_layers : int, default=4
         a SELU constant in this package.
 
     batch_size : "auto" or int, default="auto"
-        Rows per mini-batch; ``"auto"`` uses ``min(256, n_samples)``.
+        Rows per mini-batch; ``"auto"`` uses ``min(256, n_samples)`` for
+        :class:`SNNClassifier` and ``min(64, n_samples)`` for
+        :class:`SNNRegressor`, whose fits need more steps (see
+        :doc:`/accuracy`).
 
     max_iter : int, default=200
         Maximum number of epochs.
@@ -448,7 +450,7 @@ class BaseSNN(BaseEstimator):
     def _configure_epochs(self, train_data, valid_data, incremental, prior_loss):
         batch_size = self.batch_size
         if batch_size == "auto":
-            batch_size = min(_AUTO_BATCH_SIZE, len(train_data))
+            batch_size = min(self._auto_batch_size, len(train_data))
         batch_size = min(batch_size, len(train_data))
         stopper = None
         if not incremental:

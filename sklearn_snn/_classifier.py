@@ -64,6 +64,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
     _y_numeric = False
+    _auto_batch_size = 256
 
     def __init__(
         self,
