@@ -11,7 +11,8 @@ Models (``--models``):
 
 ``sklearn-snn``        ``SNNClassifier`` / ``SNNRegressor`` with their defaults
 ``sklearn-snn-tuned``  random search over a budgeted version of the paper's grid
-                       (depth, width, learning rate, dropout, shape), early stopping
+                       (depth, width, learning rate, dropout, shape) plus the
+                       default configuration; other parameters at their defaults
 ``mlp``                ``MLPClassifier`` / ``MLPRegressor`` with their defaults
 ``mlp-tuned``          random search over width, depth, alpha and step size, early stopping
 ``svm``                ``SVC`` / ``SVR`` with an RBF kernel, grid over C and gamma
@@ -78,6 +79,7 @@ from sklearn.metrics import accuracy_score, mean_squared_error, r2_score
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
+    ParameterSampler,
     RandomizedSearchCV,
     ShuffleSplit,
     StratifiedKFold,
@@ -125,9 +127,6 @@ SNN_GRID = {
     "shape": ["rectangular", "conic"],
 }
 SNN_GRID_QUICK = dict(SNN_GRID, n_layers=[2, 3, 4], n_units=[128, 256])
-# A patience of 10 stops on the first bump of a small validation set's loss; 30 does
-# not (see docs/accuracy.md).
-SNN_TUNED_FIXED = {"early_stopping": True, "n_iter_no_change": 30}
 MLP_GRID = {
     "hidden_layer_sizes": [(100,), (256,), (128, 128), (256, 256), (256, 256, 256)],
     "alpha": [1e-5, 1e-4, 1e-3, 1e-2],
@@ -186,14 +185,27 @@ def _inner_split(task, y, seed):
     return ShuffleSplit(1, test_size=0.2, random_state=seed)
 
 
-def _search(pipeline, grid, n_iter, cv, seed):
+def _search(pipeline, grid, n_iter, cv, seed, include=None):
+    """Random search over ``grid``; the ``include`` configuration is always a candidate.
+
+    With ``include`` the search samples the same ``n_iter`` configurations as
+    ``RandomizedSearchCV`` would and adds ``include`` when it was not drawn, so a
+    tuned model can fall back on the defaults.
+    """
     grid = {f"model__{key}": values for key, values in grid.items()}
     n_configs = int(np.prod([len(v) for v in grid.values()]))
     if n_iter >= n_configs:
         return GridSearchCV(pipeline, grid, cv=cv, error_score=np.nan)
-    return RandomizedSearchCV(
-        pipeline, grid, n_iter=n_iter, cv=cv, random_state=seed, error_score=np.nan
-    )
+    if include is None:
+        return RandomizedSearchCV(
+            pipeline, grid, n_iter=n_iter, cv=cv, random_state=seed, error_score=np.nan
+        )
+    candidates = list(ParameterSampler(grid, n_iter, random_state=seed))
+    included = {f"model__{key}": value for key, value in include.items()}
+    if included not in candidates:
+        candidates.append(included)
+    points = [{key: [value] for key, value in c.items()} for c in candidates]
+    return GridSearchCV(pipeline, points, cv=cv, error_score=np.nan)
 
 
 def make_model(name, task, X, categorical, y, seed, budget, variants):
@@ -215,8 +227,10 @@ def make_model(name, task, X, categorical, y, seed, budget, variants):
     if name == SNN:
         return pipe(snn(random_state=seed))
     if name == "sklearn-snn-tuned":
-        model = pipe(snn(**SNN_TUNED_FIXED, random_state=seed))
-        return _search(model, budget["snn_grid"], budget["n_iter"], cv, seed)
+        defaults = snn().get_params()
+        defaults = {key: defaults[key] for key in budget["snn_grid"]}
+        model = pipe(snn(random_state=seed))
+        return _search(model, budget["snn_grid"], budget["n_iter"], cv, seed, defaults)
     if name == "mlp":
         mlp = MLPClassifier(random_state=seed) if classify else MLPRegressor(random_state=seed)
         return pipe(mlp if classify else target_scaled(mlp), scale=True)
