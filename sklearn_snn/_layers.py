@@ -7,8 +7,8 @@ from torch import nn
 
 from .theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
 
-# Dropout masks compare uniform 16-bit integers with a threshold: a rate is applied
-# to within 2**-17, and one 64-bit draw of torch's generator serves four units.
+# Dropout masks compare uniform 16-bit integers with a threshold: a rate is rounded
+# to a multiple of 2**-16, and one 64-bit draw of torch's generator serves four units.
 _MASK_RESOLUTION = 2**16
 
 
@@ -131,8 +131,8 @@ class AlphaDropout(nn.Module):
     :func:`sklearn_snn.theory.alpha_dropout_parameters`. Random masks come from
     ``self.generator`` when it is set, so training can be repeatable without
     touching torch's global random state. A unit is kept when a uniform 16-bit
-    random integer falls below a threshold, so the drop probability equals
-    ``rate`` to within ``2**-17``.
+    random integer falls below a threshold, so the drop probability is
+    ``rate`` rounded to a multiple of ``2**-16`` (and at least ``2**-16``).
 
     Parameters
     ----------
