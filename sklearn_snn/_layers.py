@@ -32,12 +32,12 @@ class _SELUFunction(torch.autograd.Function):
 
 
 class _SELUAlphaDropoutFunction(torch.autograd.Function):
-    """``a * where(keep, selu(x), saturation) + b`` in two passes, one saved tensor.
+    """``a * where(keep, selu(x), saturation) + b`` as one autograd step.
 
     The activation is computed already scaled by ``a`` (``elu`` with scale
-    ``a * lambda_``), so the backward pass is one masked gradient and one
-    ``elu_backward`` on the saved output, instead of separate activation and
-    dropout steps.
+    ``a * lambda_``), so the forward pass is one activation, one select and
+    one in-place add, and the backward pass one masked gradient and one
+    ``elu_backward`` on the saved output.
     """
 
     @staticmethod
