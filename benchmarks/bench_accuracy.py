@@ -21,8 +21,8 @@ Models (``--models``):
 ``hist-gb``            ``HistGradientBoostingClassifier`` / ``...Regressor``
 ``majority``           the majority class (mean target): the chance level; not ranked
 
-Searches select on one held-out 20% of the training folds (stratified), then refit on
-all of it. More sklearn-snn settings are compared with ``--snn-variant``, e.g.
+Searches select on one held-out 20% of the training folds (stratified), or by k-fold
+cross-validation with ``--inner-folds k``, then refit on all of it. More sklearn-snn settings are compared with ``--snn-variant``, e.g.
 ``--snn-variant "snn-es:early_stopping=True"``.
 
 Results go to ``benchmarks/results/accuracy/<name>/``: ``scores.jsonl`` (one line per
@@ -179,8 +179,13 @@ def preprocessor(X, categorical):
 # ------------------------------------------------------------------------- models
 
 
-def _inner_split(task, y, seed):
-    if task != "regression" and pd.Series(y).value_counts().min() >= 2:
+def _inner_split(task, y, seed, n_folds=1):
+    """Where searches select: one 20% hold-out, or ``n_folds``-fold cross-validation."""
+    stratify = task != "regression" and pd.Series(y).value_counts().min() >= max(n_folds, 2)
+    if n_folds > 1:
+        kind = StratifiedKFold if stratify else KFold
+        return kind(n_folds, shuffle=True, random_state=seed)
+    if stratify:
         return StratifiedShuffleSplit(1, test_size=0.2, random_state=seed)
     return ShuffleSplit(1, test_size=0.2, random_state=seed)
 
@@ -212,7 +217,7 @@ def make_model(name, task, X, categorical, y, seed, budget, variants):
     """An unfitted pipeline: the shared preprocessing, then model ``name``."""
     classify = task != "regression"
     scaled = [("scale", StandardScaler())]
-    cv = _inner_split(task, y, seed)
+    cv = _inner_split(task, y, seed, budget.get("inner_folds", 1))
 
     def pipe(model, scale=False):
         steps = [("preprocess", preprocessor(X, categorical))] + (scaled if scale else [])
@@ -586,6 +591,9 @@ def parse_args(argv=None):
     parser.add_argument("--max-rows", type=int, help="subsample larger datasets (quick: 2000)")
     parser.add_argument("--folds", type=int, help="outer folds (default 5, quick 3)")
     parser.add_argument("--n-iter", type=int, help="configurations per search (8, quick 4)")
+    parser.add_argument(
+        "--inner-folds", type=int, default=1, help="searches select by k-fold CV (1: one 20%% hold-out)"
+    )
     parser.add_argument("--n-jobs", type=int, default=1, help="parallel fits (processes)")
     parser.add_argument("--threads", type=int, default=1, help="torch/BLAS threads per fit")
     parser.add_argument("--seed", type=int, default=0)
@@ -636,6 +644,7 @@ def main(argv=None):
     rows = catalogue.set_index("name")["n_rows"].clip(upper=args.max_rows or None)
     todo.sort(key=lambda t: -cost.get(t[2], 1) * rows[t[0]])
     budget = {
+        "inner_folds": args.inner_folds,
         "n_iter": args.n_iter,
         "snn_grid": SNN_GRID_QUICK if args.quick else SNN_GRID,
         "svm_grid": SVM_GRID_QUICK if args.quick else SVM_GRID,
