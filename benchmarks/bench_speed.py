@@ -42,17 +42,13 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import sklearn
-import skorch
 import torch
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -64,8 +60,10 @@ from torch import nn
 
 # Time this checkout's package, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import sklearn_snn  # noqa: E402
 from sklearn_snn import SelfNormalizingNetwork, SNNClassifier  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import describe_machine  # noqa: E402
 
 METHODS = ("sklearn-snn", "mlp", "skorch", "raw")
 N_CLASSES = 4
@@ -251,38 +249,6 @@ def _last_epoch_seconds(clf):
         return float(clf.history_[-1, "dur"])
     except (KeyError, AttributeError):
         return None
-
-
-def describe_machine(device):
-    """Hardware and library versions, as a dict."""
-    cpu = platform.processor() or platform.machine()
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as cpuinfo:
-            models = [line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line]
-        cpu = models[0] if models else cpu
-    affinity = getattr(os, "sched_getaffinity", None)
-    usable_cores = len(affinity(0)) if affinity else os.cpu_count()
-    try:
-        git = ["git", "-C", str(Path(__file__).parent), "describe", "--always", "--dirty"]
-        commit = subprocess.check_output(git, text=True, stderr=subprocess.DEVNULL).strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return dict(
-        platform=platform.platform(),
-        cpu=cpu,
-        cpu_count=os.cpu_count(),
-        usable_cores=usable_cores,
-        torch_threads=torch.get_num_threads(),
-        load_average=os.getloadavg(),
-        gpu=torch.cuda.get_device_name() if device == "cuda" else None,
-        python=platform.python_version(),
-        torch=torch.__version__,
-        skorch=skorch.__version__,
-        sklearn=sklearn.__version__,
-        numpy=np.__version__,
-        sklearn_snn=f"{sklearn_snn.__version__} ({Path(sklearn_snn.__file__).parent})",
-        git_commit=commit,
-    )
 
 
 def _row_label(row):

@@ -152,7 +152,9 @@ def test_fused_selu_dropout_gradient_matches_finite_differences():
 def test_network_trains_with_the_fused_path_like_the_modules():
     # SelfNormalizingNetwork.forward uses the fused step; running the blocks one
     # module after another with the same masks gives the same outputs.
-    net = SelfNormalizingNetwork(6, 2, n_layers=3, n_units=20, dropout=0.1, generator=_generator(10))
+    net = SelfNormalizingNetwork(
+        6, 2, n_layers=3, n_units=20, dropout=0.1, generator=_generator(10)
+    )
     X = torch.randn(50, 6, generator=_generator(11))
     net.set_dropout_generator(_generator(12))
     fused = net(X)
