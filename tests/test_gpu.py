@@ -70,3 +70,23 @@ print("ok")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_cuda_training_uses_tf32_and_restores_the_setting(
+    monkeypatch, classification_data, small_params
+):
+    from sklearn_snn._net import TensorBatchNet
+
+    matmul = torch.backends.cuda.matmul
+    before = matmul.fp32_precision
+    seen = []
+    original = TensorBatchNet.run_single_epoch
+
+    def recording(self, *args, **kwargs):
+        seen.append(matmul.fp32_precision)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TensorBatchNet, "run_single_epoch", recording)
+    SNNClassifier(**small_params, device="cuda").fit(*classification_data)
+    assert seen and set(seen) == {"tf32"}
+    assert matmul.fp32_precision == before
