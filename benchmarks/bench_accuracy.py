@@ -611,8 +611,8 @@ def _catalogue(data_dir, names):
         sys.exit(f"Not in the manifest: {', '.join(missing)}")
     catalogue = catalogue.set_index("name").loc[names].reset_index()
     counts = catalogue.get("n_rows", pd.Series(np.nan, index=catalogue.index)).copy()
-    unknown = counts.isna()
-    counts[unknown] = [len(load_dataset(n, data_dir).data) for n in catalogue["name"][unknown]]
+    for i in counts.index[counts.isna()]:
+        counts[i] = len(load_dataset(catalogue.at[i, "name"], data_dir).data)
     catalogue["n_rows"] = counts.astype(int)
     return catalogue
 

@@ -164,6 +164,21 @@ def test_accuracy_benchmark_end_to_end_and_resume(bench, data_dir, tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(out / "table.csv", index_col=0), table)
 
 
+@pytest.mark.parametrize(
+    "listed", [{}, {"toy_binary": 120}, {"toy_binary": 120, "toy_regression": 7}]
+)
+def test_catalogue_counts_rows_only_where_the_manifest_has_none(bench, data_dir, listed):
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    for entry in manifest:
+        if entry["name"] in listed:
+            entry["n_rows"] = listed[entry["name"]]
+    (data_dir / "manifest.json").write_text(json.dumps(manifest))
+    catalogue = bench._catalogue(str(data_dir), ["toy_regression", "toy_binary"])
+    expected = {"toy_binary": 120, "toy_regression": 120, **listed}
+    assert catalogue["name"].tolist() == ["toy_regression", "toy_binary"]
+    assert catalogue["n_rows"].tolist() == [expected["toy_regression"], expected["toy_binary"]]
+
+
 def test_accuracy_benchmark_rejects_unknown_datasets_and_models(bench, data_dir):
     with pytest.raises(SystemExit, match="Not in the manifest: nope"):
         bench.main(["--data-dir", str(data_dir), "--datasets", "nope", "--models", "linear"])
