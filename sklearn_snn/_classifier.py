@@ -64,7 +64,6 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
     _y_numeric = False
-    _auto_batch_size = 256
 
     def __init__(
         self,
@@ -74,7 +73,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         shape="rectangular",
         dropout=0.0,
         optimizer="adam",
-        learning_rate=3e-4,
+        learning_rate=1e-4,
         weight_decay=0.0,
         batch_size="auto",
         max_iter=200,

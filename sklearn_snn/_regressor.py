@@ -51,9 +51,6 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     """
 
     _y_numeric = True
-    # Regression fits are still improving at max_iter with batches of 256; four
-    # times the steps per epoch raised the mean R² on the benchmark (docs/accuracy.md).
-    _auto_batch_size = 64
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

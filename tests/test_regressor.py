@@ -113,11 +113,11 @@ def test_validation_set_of_one_sample_records_no_r2():
 
 @pytest.mark.parametrize(
     ("estimator", "n_rows", "expected"),
-    [(SNNRegressor, 1000, 64), (SNNRegressor, 40, 36), (SNNClassifier, 1000, 256)],
-)
-def test_auto_batch_size_is_smaller_for_regression(estimator, n_rows, expected):
-    # "auto": min(64, n) rows for regression, min(256, n) for classification, of
-    # the rows left after the 10% validation split.
+    [(SNNRegressor, 1000, 64), (SNNRegressor, 40, 36), (SNNClassifier, 1000, 64),
+     (SNNClassifier, 50, 45)],
+)  # fmt: skip
+def test_auto_batch_size(estimator, n_rows, expected):
+    # "auto": min(64, n) rows of the rows left after the 10% validation split.
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(n_rows, 3)), rng.integers(0, 2, n_rows)
     model = estimator(n_layers=1, n_units=4, max_iter=1, random_state=0)
