@@ -71,3 +71,19 @@ def regression_data():
 def rng():
     """A seeded numpy random generator."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def matmul_precision_per_epoch(monkeypatch):
+    """The CUDA matmul precision setting at the start of every training epoch."""
+    from sklearn_snn._net import TensorBatchNet
+
+    seen = []
+    original = TensorBatchNet.run_single_epoch
+
+    def recording(self, *args, **kwargs):
+        seen.append(torch.backends.cuda.matmul.fp32_precision)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TensorBatchNet, "run_single_epoch", recording)
+    return seen

@@ -73,20 +73,9 @@ print("ok")
 
 
 def test_cuda_training_uses_tf32_and_restores_the_setting(
-    monkeypatch, classification_data, small_params
+    matmul_precision_per_epoch, classification_data, small_params
 ):
-    from sklearn_snn._net import TensorBatchNet
-
-    matmul = torch.backends.cuda.matmul
-    before = matmul.fp32_precision
-    seen = []
-    original = TensorBatchNet.run_single_epoch
-
-    def recording(self, *args, **kwargs):
-        seen.append(matmul.fp32_precision)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(TensorBatchNet, "run_single_epoch", recording)
+    before = torch.backends.cuda.matmul.fp32_precision
     SNNClassifier(**small_params, device="cuda").fit(*classification_data)
-    assert seen and set(seen) == {"tf32"}
-    assert matmul.fp32_precision == before
+    assert matmul_precision_per_epoch and set(matmul_precision_per_epoch) == {"tf32"}
+    assert torch.backends.cuda.matmul.fp32_precision == before

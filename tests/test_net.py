@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from sklearn_snn import SNNClassifier
-from sklearn_snn._net import TensorBatchNet, tf32_matmuls
+from sklearn_snn._net import tf32_matmuls
 
 
 @pytest.fixture
@@ -34,17 +34,9 @@ def test_tf32_setting_restored_after_an_error(matmul_precision):
 
 @pytest.mark.usefixtures("quiet_convergence")
 def test_cpu_training_leaves_the_matmul_setting_alone(
-    matmul_precision, monkeypatch, classification_data, small_params
+    matmul_precision, matmul_precision_per_epoch, classification_data, small_params
 ):
     matmul_precision.fp32_precision = "ieee"
-    seen = []
-    original = TensorBatchNet.run_single_epoch
-
-    def recording(self, *args, **kwargs):
-        seen.append(matmul_precision.fp32_precision)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(TensorBatchNet, "run_single_epoch", recording)
     SNNClassifier(**small_params).fit(*classification_data)
-    assert seen and set(seen) == {"ieee"}
+    assert matmul_precision_per_epoch and set(matmul_precision_per_epoch) == {"ieee"}
     assert matmul_precision.fp32_precision == "ieee"
