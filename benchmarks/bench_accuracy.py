@@ -94,7 +94,7 @@ from threadpoolctl import threadpool_limits
 # Benchmark this checkout's package, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn_snn import SNNClassifier, SNNRegressor  # noqa: E402
-from sklearn_snn.datasets import list_datasets, load_dataset  # noqa: E402
+from sklearn_snn.datasets import DATA_ENV_VARIABLE, list_datasets, load_dataset  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe_machine  # noqa: E402
@@ -595,6 +595,8 @@ def parse_args(argv=None):
     unknown = set(args.models) - set(MODELS) - set(args.variants)
     if unknown:
         parser.error(f"unknown models {sorted(unknown)}; define them with --snn-variant")
+    if args.inner_folds < 1:
+        parser.error(f"--inner-folds must be at least 1, got {args.inner_folds}")
     args.folds = args.folds or (3 if args.quick else 5)
     args.n_iter = args.n_iter or (4 if args.quick else 8)
     if args.quick and args.max_rows is None:
@@ -603,9 +605,10 @@ def parse_args(argv=None):
     return args
 
 
-def _catalogue(data_dir, names):
-    """The manifest entries of ``names``, with ``n_rows`` counted where it is missing."""
+def _catalogue(data_dir, names=None):
+    """The manifest entries of ``names`` (None: all), with ``n_rows`` counted where missing."""
     catalogue = pd.DataFrame(list_datasets(data_dir))
+    names = list(catalogue["name"]) if names is None else names
     missing = sorted(set(names) - set(catalogue["name"]))
     if missing:
         sys.exit(f"Not in the manifest: {', '.join(missing)}")
@@ -619,12 +622,11 @@ def _catalogue(data_dir, names):
 
 def main(argv=None):
     args = parse_args(argv)
-    data_dir = args.data_dir or os.environ.get("SKLEARN_SNN_DATA")
-    if args.datasets:
-        names = args.datasets
-    else:
-        names = list(QUICK_DATASETS) if args.quick else [d["name"] for d in list_datasets(data_dir)]
-    catalogue = _catalogue(data_dir, names)
+    data_dir = args.data_dir or os.environ.get(DATA_ENV_VARIABLE)
+    catalogue = _catalogue(
+        data_dir, args.datasets or (list(QUICK_DATASETS) if args.quick else None)
+    )
+    names = list(catalogue["name"])
     out = args.output_dir / args.name
     out.mkdir(parents=True, exist_ok=True)
     log = out / "scores.jsonl"

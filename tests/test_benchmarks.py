@@ -184,6 +184,8 @@ def test_accuracy_benchmark_rejects_unknown_datasets_and_models(bench, data_dir)
         bench.main(["--data-dir", str(data_dir), "--datasets", "nope", "--models", "linear"])
     with pytest.raises(SystemExit):
         bench.parse_args(["--models", "no-such-model"])
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--inner-folds", "0"])
 
 
 def test_speed_benchmark_smoke_run_writes_consistent_ratios(tmp_path):
