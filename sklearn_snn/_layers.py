@@ -1,7 +1,9 @@
 """Torch building blocks of a self-normalizing network."""
 
+import functools
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -10,6 +12,30 @@ from .theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
 # Dropout masks compare uniform 16-bit integers with a threshold: a rate is rounded
 # to a multiple of 2**-16, and one 64-bit draw of torch's generator serves four units.
 _MASK_RESOLUTION = 2**16
+
+
+@functools.lru_cache(maxsize=64)
+def _saturation_fill(alpha, scale, dtype):
+    """``-alpha * scale`` rounded as torch's ``elu_backward`` rounds it in ``dtype``.
+
+    ``elu_backward`` from a saved output ``y <= 0`` returns
+    ``grad * (y + alpha * scale)`` with the product taken in the tensor's
+    dtype, so an output equal to this value gets a gradient of exactly zero.
+    """
+    product = torch.tensor(alpha, dtype=dtype) * torch.tensor(scale, dtype=dtype)
+    return -product.item()
+
+
+def _fill(tensor, mask, value):
+    """Set ``tensor`` to ``value`` where ``mask`` is True, in place.
+
+    On the CPU numpy does it, about twice as fast as ``masked_fill_`` on
+    blocks of activations.
+    """
+    if tensor.device.type == "cpu" and not tensor.requires_grad:
+        np.copyto(tensor.numpy(), value, where=mask.numpy())
+    else:
+        tensor.masked_fill_(mask, value)
 
 
 class _SELUFunction(torch.autograd.Function):
@@ -32,57 +58,63 @@ class _SELUFunction(torch.autograd.Function):
 
 
 class _SELUAlphaDropoutFunction(torch.autograd.Function):
-    """``a * where(keep, selu(x), saturation) + b`` as one autograd step.
+    """``a * where(drop, saturation, selu(x)) + b`` as one autograd step.
 
     The activation is computed already scaled by ``a`` (``elu`` with scale
-    ``a * lambda_``), so the forward pass is one activation, one select and
-    one in-place add, and the backward pass one masked gradient and one
-    ``elu_backward`` on the saved output.
+    ``a * lambda_``), and dropped units are set to ``a * saturation``, which
+    is ``-alpha * scale``: the one output at which ``elu_backward`` gives a
+    zero gradient. So the forward pass is one activation, one in-place fill
+    and one add, and the backward pass one ``elu_backward`` on the saved
+    output, with no mask.
     """
 
     @staticmethod
-    def forward(ctx, x, keep, alpha, lambda_, a, b, saturation):
-        scaled = torch.ops.aten.elu(x, alpha, a * lambda_, 1.0)  # a * selu(x)
-        ctx.alpha, ctx.scale = alpha, a * lambda_
-        ctx.save_for_backward(scaled, keep)
-        return torch.where(keep, scaled, a * saturation).add_(b)
+    def forward(ctx, x, drop, alpha, scale, b):
+        scaled = torch.ops.aten.elu(x, alpha, scale, 1.0)  # a * selu(x)
+        _fill(scaled, drop, _saturation_fill(alpha, scale, x.dtype))
+        ctx.alpha, ctx.scale = alpha, scale
+        ctx.save_for_backward(scaled)
+        return scaled + b
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
-        scaled, keep = ctx.saved_tensors
-        grad = torch.where(keep, grad, 0.0)
+        (scaled,) = ctx.saved_tensors
         grad_x = torch.ops.aten.elu_backward(grad, ctx.alpha, ctx.scale, 1.0, True, scaled)
-        return grad_x, None, None, None, None, None, None
+        return grad_x, None, None, None, None
 
 
 class _AlphaDropoutFunction(torch.autograd.Function):
-    """``a * where(keep, x, saturation) + b`` with the mask saved for backward."""
+    """``a * where(drop, saturation, x) + b`` with the mask saved for backward."""
 
     @staticmethod
-    def forward(ctx, x, keep, a, b, saturation):
+    def forward(ctx, x, drop, a, b, saturation):
         ctx.a = a
-        ctx.save_for_backward(keep)
-        return torch.where(keep, x, saturation).mul_(a).add_(b)
+        ctx.save_for_backward(drop)
+        return x.masked_fill(drop, saturation).mul_(a).add_(b)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
-        (keep,) = ctx.saved_tensors
-        return torch.where(keep, grad, 0.0).mul_(ctx.a), None, None, None, None
+        (drop,) = ctx.saved_tensors
+        return grad.masked_fill(drop, 0.0).mul_(ctx.a), None, None, None, None
 
 
-def _keep_mask(shape, keep_probability, device, generator):
-    """Boolean tensor of ``shape``, each entry True with ``keep_probability``.
+def _drop_mask(shape, rate, device, generator):
+    """Boolean tensor of ``shape``, each entry True with probability ``rate``.
 
-    Full-range 64-bit random integers are read as four uniform 16-bit ones.
+    Full-range 64-bit random integers are read as four uniform 16-bit ones. On
+    the CPU, numpy compares them with the threshold: for blocks of this size
+    several times faster than torch's comparison kernel.
     """
     n = math.prod(shape)
-    threshold = round(keep_probability * _MASK_RESOLUTION) - _MASK_RESOLUTION // 2
+    threshold = round((1.0 - rate) * _MASK_RESOLUTION) - _MASK_RESOLUTION // 2
     threshold = min(threshold, _MASK_RESOLUTION // 2 - 1)  # int16; callers keep rate > 0
     words = torch.empty((n + 3) // 4, dtype=torch.int64, device=device)
     words.random_(-(2**63), None, generator=generator)
-    return words.view(torch.int16)[:n].view(shape) < threshold
+    if words.device.type == "cpu":
+        return torch.from_numpy(words.numpy().view(np.int16)[:n] >= threshold).view(shape)
+    return words.view(torch.int16)[:n].view(shape) >= threshold
 
 
 class SELU(nn.Module):
@@ -176,8 +208,8 @@ class AlphaDropout(nn.Module):
         """Drop units at random in training mode; identity in eval mode."""
         if not self.training or self.rate == 0.0:
             return x
-        keep = _keep_mask(x.shape, 1.0 - self.rate, x.device, self.generator)
-        return _AlphaDropoutFunction.apply(x, keep, self.a, self.b, self.saturation)
+        drop = _drop_mask(x.shape, self.rate, x.device, self.generator)
+        return _AlphaDropoutFunction.apply(x, drop, self.a, self.b, self.saturation)
 
     def after_selu(self, x, selu):
         """Apply ``selu`` and then this dropout, fused into one step when training.
@@ -211,10 +243,8 @@ class AlphaDropout(nn.Module):
         """
         if not self.training or self.rate == 0.0:
             return self(selu(x))
-        keep = _keep_mask(x.shape, 1.0 - self.rate, x.device, self.generator)
-        return _SELUAlphaDropoutFunction.apply(
-            x, keep, selu.alpha, selu.lambda_, self.a, self.b, self.saturation
-        )
+        drop = _drop_mask(x.shape, self.rate, x.device, self.generator)
+        return _SELUAlphaDropoutFunction.apply(x, drop, selu.alpha, self.a * selu.lambda_, self.b)
 
     def extra_repr(self):
         return f"rate={self.rate}, a={self.a:.6g}, b={self.b:.6g}"

@@ -109,11 +109,13 @@ def test_selu_gradient_matches_finite_differences(constants):
 
 def test_alpha_dropout_gradient_is_a_on_kept_units_and_zero_on_dropped():
     layer = AlphaDropout(0.3).train()
+    x = torch.randn(10_000, dtype=torch.float64, generator=_generator(5), requires_grad=True)
     layer.generator = _generator(6)
-    x = torch.randn(10_000, dtype=torch.float64, requires_grad=True)
+    kept = layer(torch.zeros_like(x)) > 0  # b where kept, a * saturation + b < 0 where dropped
+    layer.generator = _generator(6)  # the same mask again
     out = layer(x)
     (grad,) = torch.autograd.grad(out.sum(), x)
-    kept = torch.isclose(out, layer.a * x.detach() + layer.b)
+    torch.testing.assert_close(out[kept], layer.a * x.detach()[kept] + layer.b)
     torch.testing.assert_close(grad[kept], torch.full_like(grad[kept], layer.a))
     assert torch.equal(grad[~kept], torch.zeros_like(grad[~kept]))
     assert abs((~kept).double().mean().item() - 0.3) < 0.015
@@ -136,6 +138,33 @@ def test_fused_selu_dropout_equals_selu_then_dropout(rate):
     torch.testing.assert_close(x_fused.grad, x_plain.grad)
     dropped = (plain == dropout.a * dropout.saturation + dropout.b).double().mean().item()
     assert abs(dropped - rate) < 0.01
+
+
+_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=[_CUDA, pytest.mark.gpu])])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("constants", [(SELU_ALPHA, SELU_LAMBDA), (2.0, 1.2)])
+def test_fused_selu_dropout_gradient_is_exactly_zero_on_dropped_units(device, dtype, constants):
+    # The fused backward has no mask: it relies on the dropped units' saved output
+    # making torch's elu_backward return exactly zero, in every dtype and on every device.
+    selu, dropout = SELU(*constants), AlphaDropout(0.3, *constants).train()
+    x = torch.randn(20_000, dtype=dtype, generator=_generator(11)).mul_(3).to(device)
+    x.requires_grad_()
+    weights = torch.randn(x.shape, dtype=dtype, generator=_generator(12)).to(device)
+    dropout.generator = torch.Generator(device).manual_seed(10)
+    out = dropout.after_selu(x, selu)
+    (grad,) = torch.autograd.grad((out * weights).sum(), x)
+    dropout.generator = torch.Generator(device).manual_seed(10)  # the same mask again
+    dropped = dropout(torch.zeros_like(x)) < 0  # a * saturation + b where dropped, b elsewhere
+    assert abs(dropped.double().mean().item() - 0.3) < 0.015
+    assert torch.equal(grad[dropped], torch.zeros_like(grad[dropped]))
+    # d selu / dx: lambda_ for x > 0, selu(x) + lambda_ * alpha otherwise; kept units carry a.
+    slope = torch.where(x > 0, selu.lambda_, selu(x.detach()) + selu.lambda_ * selu.alpha)
+    torch.testing.assert_close(grad[~dropped], (weights * dropout.a * slope)[~dropped])
+    saturation = dropout.a * dropout.saturation + dropout.b
+    torch.testing.assert_close(out[dropped], torch.full_like(out[dropped], saturation))
 
 
 def test_fused_selu_dropout_gradient_matches_finite_differences():
