@@ -494,7 +494,10 @@ class BaseSNN(BaseEstimator):
 
     def _record_fit_attributes(self, epochs_before, epochs, incremental, prior_loss):
         history = self.net_.history
-        interrupted = len(history) > epochs_before and "train_loss" not in history[-1]
+        # An epoch is finished when its training loss and, with a validation
+        # split, its validation loss are recorded.
+        keys = ["train_loss"] if self.net_.train_split is None else ["train_loss", "valid_loss"]
+        interrupted = len(history) > epochs_before and not all(k in history[-1] for k in keys)
         if interrupted:
             history.pop()  # the epoch that did not finish
         this_fit = History(history[epochs_before:])

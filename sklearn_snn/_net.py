@@ -57,10 +57,15 @@ class TensorBatchNet(NeuralNet):
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         self.module_.set_dropout_generator(self.generator_)
+        grad_enabled = torch.is_grad_enabled()
         try:
             with tf32_matmuls(self.device):
                 return super().fit_loop(X, y, epochs=epochs, **fit_params)
         finally:
+            # skorch ends a fit quietly on KeyboardInterrupt. One that lands just
+            # after torch switched gradients off for a validation batch skips the
+            # switch back, so restore the caller's autograd mode here.
+            torch.set_grad_enabled(grad_enabled)
             self.module_.set_dropout_generator(None)
 
     def get_iterator(self, dataset, training=False):

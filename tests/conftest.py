@@ -32,6 +32,20 @@ SMALL = {
 }
 
 
+@pytest.fixture(autouse=True)
+def autograd_mode_is_left_as_found():
+    """Fail a test that leaves torch's autograd mode changed, and undo the change.
+
+    Later tests compute gradients and would fail far from the cause.
+    """
+    before = torch.is_grad_enabled()
+    yield
+    after = torch.is_grad_enabled()
+    if after != before:
+        torch.set_grad_enabled(before)
+        pytest.fail(f"the test left torch's grad mode {after}; it was {before}")
+
+
 @pytest.fixture
 def quiet_convergence():
     """Silence ConvergenceWarning: the tests train briefly on purpose."""

@@ -11,12 +11,14 @@ import contextlib
 import os
 import re
 import signal
+import sys
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
@@ -423,6 +425,36 @@ def test_keyboard_interrupt_leaves_a_fitted_estimator(classification_data):
     proba = model.predict_proba(X)
     assert np.isfinite(proba).all()
     assert model.score(X, y) > 0.5
+
+
+@pytest.mark.parametrize("caller_grad", [True, False])
+def test_interrupted_fit_restores_the_callers_autograd_mode(
+    classification_data, monkeypatch, caller_grad
+):
+    # A Ctrl-C can land just after torch.no_grad() switched gradients off for a
+    # validation batch and before its with-block owns the switch back; skorch
+    # ends the fit quietly, and the fit must not hand the caller a torch with
+    # gradients off. Inject that interrupt deterministically in the third epoch.
+    X, y = classification_data
+    enter = torch.no_grad.__enter__
+    validation_batches = []
+
+    def interrupted_enter(self):
+        enter(self)
+        if sys._getframe(1).f_code.co_name == "validation_step":
+            validation_batches.append(None)
+            if len(validation_batches) == 3:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch.no_grad, "__enter__", interrupted_enter)
+    model = SNNClassifier(**dict(TINY, early_stopping=True, batch_size=512))
+    with torch.set_grad_enabled(caller_grad), pytest.warns(UserWarning, match="interrupted"):
+        model.fit(X, y)
+        assert torch.is_grad_enabled() is caller_grad
+    assert len(validation_batches) == 3
+    # The epoch whose validation was cut short does not count.
+    assert model.n_iter_ == len(model.loss_curve_) == len(model.validation_scores_) == 2
+    assert np.isfinite(model.predict_proba(X)).all()
     # Training can go on from where it stopped.
     model.partial_fit(X, y)
     assert model.n_iter_ == len(model.loss_curve_)
