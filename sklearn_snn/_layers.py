@@ -13,6 +13,12 @@ from .theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
 # to a multiple of 2**-16, and one 64-bit draw of torch's generator serves four units.
 _MASK_RESOLUTION = 2**16
 
+# Dtypes in which elu_backward multiplies alpha and scale in the tensor's own
+# precision, so that the fused step's dropped units get exactly zero gradient.
+# Half precision computes that product in float32 on the CPU; it takes the
+# unfused path.
+_FUSED_DTYPES = (torch.float32, torch.float64)
+
 
 @functools.lru_cache(maxsize=64)
 def _saturation_fill(alpha, scale, dtype):
@@ -215,7 +221,8 @@ class AlphaDropout(nn.Module):
         """Apply ``selu`` and then this dropout, fused into one step when training.
 
         Equal to ``self(selu(x))``, with the same random mask, in fewer passes
-        over the activations.
+        over the activations (float32 and float64; other dtypes take the two
+        steps one after the other).
 
         Parameters
         ----------
@@ -241,7 +248,7 @@ class AlphaDropout(nn.Module):
         >>> torch.allclose(fused, dropout(selu(x)), atol=1e-6)
         True
         """
-        if not self.training or self.rate == 0.0:
+        if not self.training or self.rate == 0.0 or x.dtype not in _FUSED_DTYPES:
             return self(selu(x))
         drop = _drop_mask(x.shape, self.rate, x.device, self.generator)
         return _SELUAlphaDropoutFunction.apply(x, drop, selu.alpha, self.a * selu.lambda_, self.b)
