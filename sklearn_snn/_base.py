@@ -495,8 +495,10 @@ class BaseSNN(BaseEstimator):
     def _record_fit_attributes(self, epochs_before, epochs, incremental, prior_loss):
         history = self.net_.history
         # An epoch is finished when its training loss and, with a validation
-        # split, its validation loss are recorded.
-        keys = ["train_loss"] if self.net_.train_split is None else ["train_loss", "valid_loss"]
+        # split, its validation loss and score are recorded.
+        keys = ["train_loss"]
+        if self.net_.train_split is not None:
+            keys += ["valid_loss", "valid_score"]
         interrupted = len(history) > epochs_before and not all(k in history[-1] for k in keys)
         if interrupted:
             history.pop()  # the epoch that did not finish

@@ -425,6 +425,9 @@ def test_keyboard_interrupt_leaves_a_fitted_estimator(classification_data):
     proba = model.predict_proba(X)
     assert np.isfinite(proba).all()
     assert model.score(X, y) > 0.5
+    # Training can go on from where it stopped.
+    model.partial_fit(X, y)
+    assert model.n_iter_ == len(model.loss_curve_)
 
 
 @pytest.mark.parametrize("caller_grad", [True, False])
@@ -457,4 +460,29 @@ def test_interrupted_fit_restores_the_callers_autograd_mode(
     assert np.isfinite(model.predict_proba(X)).all()
     # Training can go on from where it stopped.
     model.partial_fit(X, y)
-    assert model.n_iter_ == len(model.loss_curve_)
+    assert model.n_iter_ == len(model.loss_curve_) == 3
+
+
+@pytest.mark.parametrize("interrupted_call", [2, 3, 4])
+def test_interrupt_in_the_validation_score_drops_that_epoch(
+    classification_data, monkeypatch, interrupted_call
+):
+    # The validation loss is recorded before the validation score: an interrupt
+    # between the two leaves an epoch that is not finished either.
+    X, y = classification_data
+    score = SNNClassifier._score_raw
+    calls = []
+
+    def interrupted_score(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == interrupted_call:
+            raise KeyboardInterrupt
+        return score(*args, **kwargs)
+
+    monkeypatch.setattr(SNNClassifier, "_score_raw", interrupted_score)
+    model = SNNClassifier(**dict(TINY, early_stopping=True, max_iter=5))
+    with pytest.warns(UserWarning, match="interrupted"):
+        model.fit(X, y)
+    n_epochs = interrupted_call - 1
+    assert model.n_iter_ == len(model.loss_curve_) == len(model.validation_scores_) == n_epochs
+    assert np.isfinite(model.predict_proba(X)).all()
