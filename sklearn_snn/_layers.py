@@ -221,8 +221,9 @@ class AlphaDropout(nn.Module):
         """Apply ``selu`` and then this dropout, fused into one step when training.
 
         Equal to ``self(selu(x))``, with the same random mask, in fewer passes
-        over the activations (float32 and float64; other dtypes take the two
-        steps one after the other).
+        over the activations when this dropout saturates at ``selu``'s value
+        and ``x`` is float32 or float64; otherwise the two steps run one after
+        the other.
 
         Parameters
         ----------
@@ -248,7 +249,8 @@ class AlphaDropout(nn.Module):
         >>> torch.allclose(fused, dropout(selu(x)), atol=1e-6)
         True
         """
-        if not self.training or self.rate == 0.0 or x.dtype not in _FUSED_DTYPES:
+        fusable = x.dtype in _FUSED_DTYPES and self.saturation == -selu.lambda_ * selu.alpha
+        if not self.training or self.rate == 0.0 or not fusable:
             return self(selu(x))
         drop = _drop_mask(x.shape, self.rate, x.device, self.generator)
         return _SELUAlphaDropoutFunction.apply(x, drop, selu.alpha, self.a * selu.lambda_, self.b)

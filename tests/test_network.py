@@ -170,6 +170,17 @@ def test_fused_selu_dropout_gradient_is_exactly_zero_on_dropped_units(device, dt
     torch.testing.assert_close(out[dropped], torch.full_like(out[dropped], saturation))
 
 
+def test_selu_then_dropout_with_other_constants_is_not_fused_wrongly():
+    # A dropout built for other SELU constants saturates elsewhere; the result
+    # must still be dropout(selu(x)).
+    selu, dropout = SELU(2.0, 1.2), AlphaDropout(0.3).train()
+    x = torch.randn(2000, dtype=torch.float64, generator=_generator(14))
+    dropout.generator = _generator(15)
+    combined = dropout.after_selu(x, selu)
+    dropout.generator = _generator(15)
+    torch.testing.assert_close(combined, dropout(selu(x)))
+
+
 def test_fused_selu_dropout_gradient_matches_finite_differences():
     selu, dropout = SELU(), AlphaDropout(0.3).train()
 
