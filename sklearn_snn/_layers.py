@@ -229,8 +229,9 @@ class AlphaDropout(nn.Module):
         ----------
         x : torch.Tensor
             Pre-activations.
-        selu : SELU
-            The activation in front of this dropout.
+        selu : torch.nn.Module
+            The activation in front of this dropout; fused when it is a
+            :class:`SELU`.
 
         Returns
         -------
@@ -249,8 +250,14 @@ class AlphaDropout(nn.Module):
         >>> torch.allclose(fused, dropout(selu(x)), atol=1e-6)
         True
         """
-        fusable = x.dtype in _FUSED_DTYPES and self.saturation == -selu.lambda_ * selu.alpha
-        if not self.training or self.rate == 0.0 or not fusable:
+        fusable = (
+            self.training
+            and self.rate > 0.0
+            and x.dtype in _FUSED_DTYPES
+            and isinstance(selu, SELU)
+            and self.saturation == -selu.lambda_ * selu.alpha
+        )
+        if not fusable:
             return self(selu(x))
         drop = _drop_mask(x.shape, self.rate, x.device, self.generator)
         return _SELUAlphaDropoutFunction.apply(x, drop, selu.alpha, self.a * selu.lambda_, self.b)
