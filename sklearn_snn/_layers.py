@@ -97,13 +97,13 @@ class _AlphaDropoutFunction(torch.autograd.Function):
     def forward(ctx, x, drop, a, b, saturation):
         ctx.a = a
         ctx.save_for_backward(drop)
-        return x.masked_fill(drop, saturation).mul_(a).add_(b)
+        return torch.where(drop, saturation, x).mul_(a).add_(b)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
         (drop,) = ctx.saved_tensors
-        return grad.masked_fill(drop, 0.0).mul_(ctx.a), None, None, None, None
+        return torch.where(drop, 0.0, grad).mul_(ctx.a), None, None, None, None
 
 
 def _drop_mask(shape, rate, device, generator):
