@@ -369,6 +369,30 @@ def wins_losses(means, snn_models, others, margin=0.01):
     return result
 
 
+def clear_wins_losses(scores, snn_models, others):
+    """Datasets where a difference stands out from the noise of the outer folds.
+
+    For each pair of models and each dataset, the scores are paired by outer
+    fold. A win or loss is *clear* when the mean paired difference exceeds
+    twice its standard error over the folds; everything else is within the
+    noise of the split.
+    """
+    wide = scores.pivot_table(index=["dataset", "fold"], columns="model", values="score")
+    result = {}
+    for snn in snn_models:
+        for other in others:
+            if other == snn or snn not in wide or other not in wide:
+                continue
+            per_dataset = (wide[snn] - wide[other]).dropna().groupby(level="dataset")
+            mean, error = per_dataset.mean(), per_dataset.sem()
+            clear = mean.abs() > 2 * error  # NaN error (a single fold) is never clear
+            result[f"{snn} vs {other}"] = {
+                "clear wins": sorted(mean.index[clear & (mean > 0)]),
+                "clear losses": sorted(mean.index[clear & (mean < 0)]),
+            }
+    return result
+
+
 def collapse_check(means, snn_models, linear="linear"):
     """The issue's guard: score >= chance + (linear - chance) / 2 where linear beats chance."""
     if CHANCE not in means or linear not in means:
@@ -483,6 +507,7 @@ def summarize(records, datasets, models, args, elapsed, n_new, out):
         "fits_reused": len(records) - n_new,
         "average_ranks": average.to_dict(orient="index"),
         "wins_losses": wins_losses(means, snn_models, ranked_models),
+        "clear_wins_losses": clear_wins_losses(scores, snn_models, ranked_models),
         "collapse_violations": collapse_check(means, snn_models),
         "issue_targets": issue_targets(means, rank_table),
         "seconds_per_model": timing.round(1).to_dict(orient="index"),

@@ -66,6 +66,26 @@ def test_wins_losses_count_and_name_clear_losses(bench):
     assert result == {"snn vs mlp": {"wins": 1, "ties": 1, "losses": 2, "lost by > 0.01": ["c"]}}
 
 
+def test_clear_wins_losses_pair_the_folds_and_need_two_standard_errors(bench):
+    differences = {
+        "steady-win": [0.05, 0.06, 0.04],  # mean 0.05, standard error 0.006
+        "noisy": [0.05, -0.04, 0.01],  # mean 0.007, standard error 0.026
+        "steady-loss": [-0.03, -0.02, -0.04],
+        "level": [0.0, 0.0, 0.0],
+        "one-fold": [0.2],
+    }
+    rows = []
+    for dataset, diffs in differences.items():
+        for fold, diff in enumerate(diffs):
+            base = 0.5 + 0.1 * fold  # fold-to-fold spread that pairing must remove
+            rows += [
+                dict(dataset=dataset, fold=fold, model="mlp", score=base),
+                dict(dataset=dataset, fold=fold, model="snn", score=base + diff),
+            ]
+    result = bench.clear_wins_losses(pd.DataFrame(rows), ["snn"], ["snn", "mlp", "absent"])
+    assert result == {"snn vs mlp": {"clear wins": ["steady-win"], "clear losses": ["steady-loss"]}}
+
+
 def test_collapse_check_flags_scores_below_half_the_gap_to_linear(bench):
     means = _means(
         {
@@ -155,6 +175,7 @@ def test_accuracy_benchmark_end_to_end_and_resume(bench, data_dir, tmp_path):
     assert table.loc["toy_regression", "snn-tiny"] > 0.9
     assert summary["collapse_violations"]["snn-tiny"] == []
     assert set(summary["wins_losses"]) == {"snn-tiny vs linear"}
+    assert set(summary["clear_wins_losses"]) == {"snn-tiny vs linear"}
     for name in ("scores.jsonl", "table.md", "ranks.csv", "table_rmse.csv", "ranks.png"):
         assert (out / name).is_file()
 
