@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -21,6 +20,7 @@ from skorch.history import History
 from ._canonical import canonical_samples
 from ._data import TrainingData, predict_raw
 from ._divergence import DivergenceGuard, TrainingDiverged
+from ._holdout import validation_split
 from ._net import TensorBatchNet
 from ._network import SelfNormalizingNetwork
 from ._persistence import net_state, restore_net
@@ -78,6 +78,11 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
+        Repeated rows and integer sample weights are split as the rows they
+        stand for: of a row repeated (or weighted) 40 times, about 4 copies
+        are held out and 36 stay in training, so no distinct row leaves the
+        training set only because it is frequent. Rows with non-integer
+        weights are held out whole.
 
     n_iter_no_change : int, default=50
         Epochs without improvement by at least ``tol`` (of the training loss,
@@ -278,8 +283,6 @@ class BaseSNN(BaseEstimator):
         target = self._fit_targets(y, first_call=first_call, classes=classes)
         sample_weight = self._training_weights(sample_weight, X, y)
         indices, weights = canonical_samples(X, target, sample_weight)
-        sample_weight_merged = np.zeros_like(sample_weight)
-        sample_weight_merged[indices] = weights
         if len(indices) == 0:
             raise ValueError("All sample weights are zero: there is nothing to train on.")
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -289,15 +292,21 @@ class BaseSNN(BaseEstimator):
         else:
             target = self._transform_target(target)
 
-        train, valid = self._split(indices, target, seed, incremental)
+        train, valid = self._split(indices, weights, target, seed, incremental)
         device = self._training_device()
         train_data, valid_data = (
             None
-            if rows is None
+            if part is None
             else TrainingData(
-                X, target, sample_weight_merged, rows, self._input_mean, self._input_scale, device
+                X,
+                target,
+                _full_weights(X.shape[0], *part),
+                part[0],
+                self._input_mean,
+                self._input_scale,
+                device,
             )
-            for rows in (train, valid)
+            for part in (train, valid)
         )
         if first_call:
             self.net_ = self._build_net(X.shape[1], seed, device)
@@ -349,22 +358,18 @@ class BaseSNN(BaseEstimator):
         scale = scaler.scale_ / np.sqrt(fixed_var)
         return scaler.mean_ - fixed_mean * scale, scale
 
-    def _split(self, indices, target, seed, incremental):
-        """Training and validation rows (None without early stopping)."""
+    def _split(self, indices, weights, target, seed, incremental):
+        """Training and validation ``(rows, weights)`` (validation None without early stopping)."""
         if incremental or not self.early_stopping:
-            return indices, None
+            return (indices, weights), None
         if len(indices) < 2:
             raise ValueError(
                 "early_stopping=True needs at least 2 distinct samples to hold out "
                 f"a validation set, got {len(indices)} sample."
             )
-        train, valid = train_test_split(
-            np.arange(len(indices)),
-            test_size=self.validation_fraction,
-            random_state=seed,
-            stratify=self._stratify(target[indices]),
+        return validation_split(
+            indices, weights, target, self.validation_fraction, seed, self._stratify
         )
-        return indices[np.sort(train)], indices[np.sort(valid)]
 
     def _stratify(self, target):
         return None
@@ -600,6 +605,13 @@ def _fused_optimizer_options(optimizer, device):
     except (RuntimeError, TypeError, ValueError):
         return ()
     return (("fused", True),)
+
+
+def _full_weights(n_rows, rows, weights):
+    """Weights of all ``n_rows`` rows of the data: ``weights`` at ``rows``, 0 elsewhere."""
+    full = np.zeros(n_rows)
+    full[rows] = weights
+    return full
 
 
 def weights_of(data):
