@@ -100,3 +100,14 @@ def test_repeated_rows_and_integer_weights_give_the_same_split():
     for (rows_a, w_a), (rows_b, w_b) in zip(repeated_split, weighted_split, strict=True):
         np.testing.assert_array_equal(X[rows_a], X[cells][rows_b])
         np.testing.assert_array_equal(w_a, w_b)
+
+
+def test_too_many_units_fall_back_to_whole_samples(monkeypatch):
+    monkeypatch.setattr("sklearn_snn._holdout._MAX_UNITS", 100)
+    indices = np.arange(10)
+    weights = np.full(10, 20.0)  # 200 units, above the bound
+    (train, train_w), (valid, valid_w) = validation_split(
+        indices, weights, np.zeros(10), 0.2, 0, _no_strata
+    )
+    assert len(valid) == 2 and set(train).isdisjoint(valid)
+    assert np.all(valid_w == 20.0)
