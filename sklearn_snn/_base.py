@@ -78,11 +78,16 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
-        Repeated rows and integer sample weights are split as the rows they
-        stand for: of a row repeated (or weighted) 40 times, about 4 copies
-        are held out and 36 stay in training, so no distinct row leaves the
-        training set only because it is frequent. Rows with non-integer
-        weights are held out whole.
+        When every sample weight is a whole number (no weights, or integer
+        ones), repeated rows and weights are split as the rows they stand
+        for: of a row repeated (or weighted) 40 times, about 4 copies are
+        held out and 36 stay in training, so frequent rows are not taken out
+        of training wholesale, and held-out copies usually have twins in
+        training. Multiplying all weights by an integer therefore changes
+        the split, as repeating every row would. With any non-integer weight
+        (e.g. ``class_weight="balanced"``), or 10**9 rows' worth of weight
+        or more, whole distinct rows are held out instead, and
+        ``validation_fraction`` is a share of the distinct rows.
 
     n_iter_no_change : int, default=50
         Epochs without improvement by at least ``tol`` (of the training loss,
@@ -371,7 +376,8 @@ class BaseSNN(BaseEstimator):
             indices, weights, target, self.validation_fraction, seed, self._stratify
         )
 
-    def _stratify(self, target):
+    def _stratify(self, target, units):
+        """Labels of the distinct samples to stratify the validation split by, or None."""
         return None
 
     def _training_device(self):

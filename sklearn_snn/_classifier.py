@@ -343,13 +343,16 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     def _transform_target(self, target):
         return target
 
-    def _stratify(self, target):
+    def _stratify(self, target, units):
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return None
-        counts = np.unique(target, return_counts=True)[1]
-        n_valid = int(np.ceil(self.validation_fraction * len(target)))
-        fits = min(n_valid, len(target) - n_valid) >= len(counts)
-        return target if counts.min() >= 2 and fits else None
+        # One class code per sample; binary targets are a single 0/1 column.
+        labels = np.unique(np.reshape(target, (len(target), -1))[:, 0], return_inverse=True)[1]
+        per_class = np.bincount(labels, weights=units)
+        n_units = int(units.sum())
+        n_valid = int(np.ceil(self.validation_fraction * n_units))
+        fits = min(n_valid, n_units - n_valid) >= len(per_class)
+        return labels if per_class.min() >= 2 and fits else None
 
     def _prior_loss(self, target, weight):
         weight = weight / weight.sum()

@@ -9,15 +9,19 @@ from sklearn_snn._canonical import canonical_samples
 from sklearn_snn._holdout import validation_split
 
 
-def _no_strata(target):
+def _no_strata(target, units):
     return None
+
+
+def _by_target(target, units):
+    return target
 
 
 def test_distinct_unit_weights_split_exactly_as_train_test_split():
     indices = np.array([7, 2, 9, 0, 4, 5, 1, 8, 3, 6])
     target = np.arange(10) % 2
     (train, train_w), (valid, valid_w) = validation_split(
-        indices, np.ones(10), target, 0.3, 5, lambda t: t
+        indices, np.ones(10), target, 0.3, 5, _by_target
     )
     expected_train, expected_valid = train_test_split(
         np.arange(10), test_size=0.3, random_state=5, stratify=target[indices]
@@ -49,7 +53,7 @@ def test_integer_weights_stratify_by_units():
     indices = np.array([0, 1, 2, 3])
     target = np.array([0, 0, 1, 1])
     weights = np.array([90.0, 10.0, 50.0, 50.0])  # 100 units per class
-    _, (valid, valid_w) = validation_split(indices, weights, target, 0.2, 1, lambda t: t)
+    _, (valid, valid_w) = validation_split(indices, weights, target, 0.2, 1, _by_target)
     held_out = {c: valid_w[target[valid] == c].sum() for c in (0, 1)}
     assert held_out == {0: 20.0, 1: 20.0}
 
@@ -111,3 +115,74 @@ def test_too_many_units_fall_back_to_whole_samples(monkeypatch):
     )
     assert len(valid) == 2 and set(train).isdisjoint(valid)
     assert np.all(valid_w == 20.0)
+
+
+def test_strata_are_drawn_once_per_distinct_sample_not_per_unit():
+    seen = []
+
+    def record(target, units):
+        seen.append((target.copy(), units.copy()))
+        return target
+
+    indices = np.array([1, 0, 2])
+    target = np.array([0, 1, 1])
+    validation_split(indices, np.array([30.0, 50.0, 20.0]), target, 0.1, 0, record)
+    ((distinct_targets, units),) = seen
+    assert distinct_targets.tolist() == [1, 0, 1] and units.tolist() == [30, 50, 20]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_classifier_stratifies_by_class_codes_weighted_by_units():
+    X, y = _parity_cells(3)
+    clf = SNNClassifier(n_layers=1, n_units=4, max_iter=1).fit(X, y)
+    binary_column = y.reshape(-1, 1).astype(np.float32)  # the binary loss's target
+    labels = clf._stratify(binary_column, np.ones(len(y)))
+    assert labels.dtype.kind == "i" and labels.shape == (len(y),)
+    np.testing.assert_array_equal(labels, y)
+    # One sample of each class with many units still stratifies; one unit does not.
+    assert clf._stratify(np.array([[0.0], [1.0]]), np.array([30, 30])) is not None
+    assert clf._stratify(np.array([[0.0], [1.0]]), np.array([30, 1])) is None
+
+
+@pytest.mark.parametrize("stratify", [_no_strata, _by_target])
+def test_many_units_are_drawn_per_sample_without_listing_them(monkeypatch, stratify):
+    monkeypatch.setattr("sklearn_snn._holdout._EXPANDED_UNITS", 100)
+    rng = np.random.default_rng(0)
+    indices = rng.permutation(50)
+    weights = rng.integers(1, 400, size=50).astype(float)
+    target = np.arange(50) % 3
+    split = validation_split(indices, weights, target, 0.15, 7, stratify)
+    (train, train_w), (valid, valid_w) = split
+    n_units = weights.sum()
+    assert valid_w.sum() == np.ceil(0.15 * n_units)
+    total = dict.fromkeys(indices, 0.0)
+    for rows, w in split:
+        assert np.all(w > 0) and np.all(np.diff([list(indices).index(r) for r in rows]) > 0)
+        for row, weight in zip(rows, w, strict=True):
+            total[row] += weight
+    assert total == dict(zip(indices, weights, strict=True))
+    if stratify is _by_target:  # each class gives up its share, to within one unit
+        for label in range(3):
+            in_class = target[indices] == label
+            expected = valid_w.sum() * weights[in_class].sum() / n_units
+            held = valid_w[target[valid] == label].sum()
+            assert abs(held - expected) < 1
+    again = validation_split(indices, weights, target, 0.15, 7, stratify)
+    for (rows_a, w_a), (rows_b, w_b) in zip(split, again, strict=True):
+        np.testing.assert_array_equal(rows_a, rows_b)
+        np.testing.assert_array_equal(w_a, w_b)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_early_stopping_keeps_every_row_in_training_above_the_expansion_bound(monkeypatch):
+    monkeypatch.setattr("sklearn_snn._holdout._EXPANDED_UNITS", 100)
+    X, y = _parity_cells(40)  # 320 units
+    clf = SNNClassifier(
+        n_layers=2,
+        n_units=32,
+        learning_rate=0.01,
+        max_iter=300,
+        n_iter_no_change=300,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.score(X, y) == 1.0
