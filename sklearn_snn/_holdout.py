@@ -88,7 +88,13 @@ def _held_out_units(counts, labels, fraction, seed):
     remainders first), then drawn without replacement within each class.
     """
     rng = np.random.default_rng(seed)
-    n_valid = int(np.ceil(fraction * counts.sum()))
+    n_units = int(counts.sum())
+    n_valid = int(np.ceil(fraction * n_units))
+    if n_valid >= n_units:
+        raise ValueError(
+            f"validation_fraction={fraction} holds out all {n_units} units of the "
+            "training data and leaves none to train on; lower validation_fraction."
+        )
     strata = np.zeros(len(counts), dtype=np.int64)
     if labels is not None:
         strata = np.unique(labels, return_inverse=True)[1]
@@ -98,8 +104,11 @@ def _held_out_units(counts, labels, fraction, seed):
     remainder_order = np.argsort(-(share - n_valid_class), kind="stable")
     n_valid_class[remainder_order[: n_valid - n_valid_class.sum()]] += 1
     valid_counts = np.zeros(len(counts), dtype=np.int64)
-    for label, n_class in enumerate(n_valid_class):
-        members = np.flatnonzero(strata == label)
+    by_class = np.argsort(strata, kind="stable")
+    class_sizes = np.bincount(strata)
+    for members, n_class in zip(
+        np.split(by_class, np.cumsum(class_sizes)[:-1]), n_valid_class, strict=True
+    ):
         valid_counts[members] = rng.multivariate_hypergeometric(counts[members], n_class)
     return valid_counts
 

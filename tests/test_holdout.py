@@ -186,3 +186,9 @@ def test_early_stopping_keeps_every_row_in_training_above_the_expansion_bound(mo
         random_state=0,
     ).fit(X, y)
     assert clf.score(X, y) == 1.0
+
+
+def test_many_units_refuse_to_leave_training_empty(monkeypatch):
+    monkeypatch.setattr("sklearn_snn._holdout._EXPANDED_UNITS", 100)
+    with pytest.raises(ValueError, match="validation_fraction=0.9999 holds out all 400"):
+        validation_split(np.arange(4), np.full(4, 100.0), np.zeros(4), 0.9999, 0, _no_strata)
