@@ -85,8 +85,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         of training wholesale, and held-out copies usually have twins in
         training. Multiplying all weights by an integer therefore changes
         the split, as repeating every row would. With any non-integer weight
-        (e.g. most ``class_weight="balanced"`` weights), or 10**9 rows' worth of weight
-        or more, whole distinct rows are held out instead, and
+        (e.g. most ``class_weight="balanced"`` weights), or 10**9 rows' worth
+        of weight or more, whole distinct rows are held out instead, and
         ``validation_fraction`` is a share of the distinct rows.
 
     n_iter_no_change : int, default=50
