@@ -76,6 +76,18 @@ def _parity_cells(copies):
     return X, X.sum(axis=1).astype(int) % 2
 
 
+def _parity_classifier(seed):
+    """A network that fits 3-bit parity when it sees every cell."""
+    return SNNClassifier(
+        n_layers=2,
+        n_units=32,
+        learning_rate=0.01,
+        max_iter=300,
+        n_iter_no_change=300,
+        random_state=seed,
+    )
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_early_stopping_trains_on_every_repeated_row(seed):
@@ -83,14 +95,7 @@ def test_early_stopping_trains_on_every_repeated_row(seed):
     # take a cell out of training entirely, and parity cannot be guessed from
     # its neighbours; splitting copies keeps every cell in training.
     X, y = _parity_cells(40)
-    clf = SNNClassifier(
-        n_layers=2,
-        n_units=32,
-        learning_rate=0.01,
-        max_iter=300,
-        n_iter_no_change=300,
-        random_state=seed,
-    ).fit(X, y)
+    clf = _parity_classifier(seed).fit(X, y)
     assert clf.score(X, y) == 1.0
 
 
@@ -177,14 +182,7 @@ def test_many_units_are_drawn_per_sample_without_listing_them(monkeypatch, strat
 def test_early_stopping_keeps_every_row_in_training_above_the_expansion_bound(monkeypatch):
     monkeypatch.setattr("sklearn_snn._holdout._EXPANDED_UNITS", 100)
     X, y = _parity_cells(40)  # 320 units
-    clf = SNNClassifier(
-        n_layers=2,
-        n_units=32,
-        learning_rate=0.01,
-        max_iter=300,
-        n_iter_no_change=300,
-        random_state=0,
-    ).fit(X, y)
+    clf = _parity_classifier(0).fit(X, y)
     assert clf.score(X, y) == 1.0
 
 
