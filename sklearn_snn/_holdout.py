@@ -99,7 +99,7 @@ def _held_out_units(counts, labels, fraction, seed):
     if labels is not None:
         strata = np.unique(labels, return_inverse=True)[1]
     per_class = np.bincount(strata, weights=counts).astype(np.int64)
-    share = n_valid * per_class / per_class.sum()
+    share = n_valid * per_class / n_units
     n_valid_class = np.floor(share).astype(np.int64)
     remainder_order = np.argsort(-(share - n_valid_class), kind="stable")
     n_valid_class[remainder_order[: n_valid - n_valid_class.sum()]] += 1
