@@ -286,6 +286,7 @@ def run_task(task_spec, data_dir, max_rows, n_folds, seed, budget, variants, thr
     X, y, task, categorical = _load(dataset, data_dir, max_rows, seed)
     train, test = outer_splits(y, task, n_folds, seed)[fold]
     record = dict(dataset=dataset, task=task, fold=fold, model=model, n_used=len(X))
+    record.update(folds=n_folds, max_rows=max_rows, seed=seed)  # the outer protocol
     record.update(n_train=len(train), score=np.nan, rmse=np.nan, error=None)
     try:
         import torch
@@ -645,6 +646,25 @@ def _catalogue(data_dir, names=None):
     return catalogue
 
 
+def _this_run(records, names, args):
+    """The records of this run's datasets and folds; refuses another outer protocol.
+
+    A fold index means another split under other ``--folds``, ``--max-rows`` or
+    ``--seed``: such records cannot be reused. Records written before the protocol
+    was stored carry none of it and are taken as they are.
+    """
+    protocol = {"folds": args.folds, "max_rows": args.max_rows, "seed": args.seed}
+    for record in records:
+        stored = {key: record[key] for key in protocol if key in record}
+        if any(value != protocol[key] for key, value in stored.items()):
+            raise SystemExit(
+                f"--resume: {record['dataset']} fold {record['fold']} {record['model']} was "
+                f"fitted with {stored}, this run uses {protocol}. Use another --name."
+            )
+    names = set(names)
+    return [r for r in records if r["dataset"] in names and r["fold"] < args.folds]
+
+
 def main(argv=None):
     args = parse_args(argv)
     data_dir = args.data_dir or os.environ.get(DATA_ENV_VARIABLE)
@@ -658,6 +678,7 @@ def main(argv=None):
     done = []
     if args.resume and log.exists():
         done = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        done = _this_run(done, names, args)
     elif log.exists():
         log.unlink()
     finished = {(r["dataset"], r["fold"], r["model"]) for r in done}
@@ -700,6 +721,7 @@ def main(argv=None):
                   f"fold {record['fold']} {record['model']}: {status}", flush=True)  # fmt: skip
     elapsed = time.perf_counter() - start
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    records = _this_run(records, names, args)
     result = summarize(records, catalogue, args.models, args, elapsed, len(todo), out)
     report(*result)
     print(f"\n{elapsed:.0f} s; results in {out}")

@@ -184,6 +184,20 @@ def test_accuracy_benchmark_end_to_end_and_resume(bench, data_dir, tmp_path):
     assert (again["fits_this_run"], again["fits_reused"]) == (0, 12)
     pd.testing.assert_frame_equal(pd.read_csv(out / "table.csv", index_col=0), table)
 
+    # resuming on fewer datasets summarizes those alone, from the same fits
+    bench.main([*argv, "--resume", "--datasets", "toy_binary"])
+    subset = json.loads((out / "summary.json").read_text())
+    assert (subset["fits_this_run"], subset["fits_reused"]) == (0, 6)
+    subset_table = pd.read_csv(out / "table.csv", index_col=0)
+    assert list(subset_table.index) == ["toy_binary"]
+    pd.testing.assert_series_equal(subset_table.loc["toy_binary"], table.loc["toy_binary"])
+
+    # other outer splits: fold 0 would mean another split, so nothing is reused
+    with pytest.raises(SystemExit, match=r"toy_\w+ fold 0 .*'folds': 2.*'folds': 3"):
+        bench.main([*argv, "--resume", "--folds", "3"])
+    with pytest.raises(SystemExit, match="'seed': 0.*'seed': 1"):
+        bench.main([*argv, "--resume", "--seed", "1"])
+
 
 @pytest.mark.parametrize(
     "listed", [{}, {"toy_binary": 120}, {"toy_binary": 120, "toy_regression": 7}]
