@@ -19,11 +19,12 @@ from skorch.history import History
 
 from ._canonical import canonical_samples
 from ._data import TrainingData, predict_raw
-from ._divergence import DivergenceGuard, TrainingDiverged
+from ._divergence import DivergenceGuard
 from ._holdout import validation_split
 from ._net import TensorBatchNet
 from ._network import SelfNormalizingNetwork
 from ._persistence import net_state, restore_net
+from ._rollback import FitRollback
 from ._validation import (
     check_categorical_columns,
     check_finite_outputs,
@@ -33,6 +34,9 @@ from ._validation import (
 from .theory import selu_parameters
 
 _OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+# What a continued fit (warm_start, partial_fit) can and cannot change.
+_ARCHITECTURE = ("n_layers", "n_units", "shape", "dropout", "fixed_point", "standardize")
+_OPTIMIZER_SETTINGS = ("optimizer", "learning_rate", "weight_decay")
 _SCALER_CHUNK_ROWS = 65536
 
 PARAMETERS_DOC = """n_layers : int, default=4
@@ -115,7 +119,11 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution instead of
-        starting anew.
+        starting anew. The network's shape (``n_layers``, ``n_units``,
+        ``shape``, ``dropout``, ``fixed_point``), ``standardize`` and the device
+        cannot change between such fits (a ``ValueError`` says which did); new
+        ``optimizer``, ``learning_rate`` or ``weight_decay`` values start a new
+        optimizer on the trained weights. The same holds for ``partial_fit``.
 
     fixed_point : tuple of (float, float), default=(0.0, 1.0)
         Mean and variance that the activations are driven to; with
@@ -148,8 +156,9 @@ ATTRIBUTES_DOC = """n_features_in_ : int
         ``early_stopping=True``, else None.
 
     best_validation_score_ : float or None
-        Validation score (accuracy or R²) of the restored epoch, the one with
-        the lowest validation loss, with ``early_stopping=True``; else None.
+        Validation score (accuracy or R²) of the restored epoch, the last one
+        that lowered the validation loss by more than ``tol``, with
+        ``early_stopping=True``; else None.
 
     history_ : skorch.history.History
         skorch's record of the training epochs.
@@ -281,8 +290,20 @@ class BaseSNN(BaseEstimator):
         return self.net_.module_
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        first_call = not hasattr(self, "net_") or not (incremental or self.warm_start)
-        if first_call:
+        """Fit or continue fitting; on any error the estimator stays as it was."""
+        continuing = hasattr(self, "net_") and (incremental or self.warm_start)
+        rollback = FitRollback(self, continuing)
+        try:
+            return self._fit_unguarded(X, y, sample_weight, incremental, classes, continuing)
+        except BaseException:
+            rollback.restore(self)
+            raise
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes, continuing):
+        first_call = not continuing
+        if continuing:
+            self._check_continuation()
+        else:
             self._selu_constants()  # fails early on a fixed point without SELU constants
         X, y = self._validate_data_and_targets(X, y, reset=first_call)
         target = self._fit_targets(y, first_call=first_call, classes=classes)
@@ -320,13 +341,42 @@ class BaseSNN(BaseEstimator):
 
         epochs = 1 if incremental else self.max_iter
         epochs_before = len(self.net_.history)
-        try:
-            self.net_.partial_fit(train_data, epochs=epochs)
-        except TrainingDiverged:
-            del self.net_
-            raise
+        self.net_.partial_fit(train_data, epochs=epochs)
         self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
         return self
+
+    def _check_continuation(self):
+        """Refuse what a continued fit cannot honour; apply new optimizer settings."""
+        params = self.get_params()
+        config = self._net_config
+        fitted = {"standardize": self.standardize, **config}  # older models lack it
+        changed = [
+            f"{name}={params[name]!r} (fitted with {fitted[name]!r})"
+            for name in _ARCHITECTURE
+            if _as_tuple(params[name]) != _as_tuple(fitted[name])
+        ]
+        device = self._training_device()
+        if torch.device(device).type != torch.device(self.net_.device).type:
+            changed.append(f"device={self.device!r} (fitted on {self.net_.device!r})")
+        if changed:
+            raise ValueError(
+                "warm_start and partial_fit continue the fitted network, so these "
+                f"parameters cannot change: {', '.join(changed)}. Restore them, or fit "
+                "a new network (warm_start=False and fit)."
+            )
+        settings = {name: params[name] for name in _OPTIMIZER_SETTINGS}
+        if all(settings[name] == config[name] for name in settings):
+            return
+        net = self.net_
+        for name in [k for k in vars(net) if k.startswith("optimizer__")]:
+            delattr(net, name)
+        net.optimizer = _OPTIMIZERS[settings["optimizer"]]
+        net.lr = settings["learning_rate"]
+        net.optimizer__weight_decay = settings["weight_decay"]
+        for key, value in _fused_optimizer_options(settings["optimizer"], str(net.device)):
+            setattr(net, f"optimizer__{key}", value)
+        net.initialize_optimizer()
+        self._net_config = {**config, **settings}
 
     def _validate_data_and_targets(self, X, y, reset):
         check_categorical_columns(X)
@@ -404,6 +454,7 @@ class BaseSNN(BaseEstimator):
                     "optimizer",
                     "learning_rate",
                     "weight_decay",
+                    "standardize",
                 )
             }
         self._net_config = config
@@ -518,14 +569,20 @@ class BaseSNN(BaseEstimator):
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if history else []
         self.validation_scores_ = self.best_validation_score_ = None
         self.best_loss_ = min(self.loss_curve_, default=None)
-        if self.early_stopping and not incremental and this_fit:
-            self.validation_scores_ = [float(v) for v in this_fit[:, "valid_score"]]
-            best_epoch = int(np.argmin(this_fit[:, "valid_loss"]))
-            self.best_validation_score_ = self.validation_scores_[best_epoch]
-            self.best_loss_ = None
-
         callbacks = dict(self.net_.callbacks_)
         stopper, guard = callbacks.get("stopper"), callbacks["divergence_guard"]
+        if self.early_stopping and not incremental and this_fit:
+            self.validation_scores_ = [float(v) for v in this_fit[:, "valid_score"]]
+            # The epoch whose weights early stopping kept: the last one that
+            # lowered the validation loss by more than tol.
+            epoch_numbers = list(this_fit[:, "epoch"])
+            best_epoch = (
+                epoch_numbers.index(stopper.best_epoch_)
+                if stopper.best_epoch_ in epoch_numbers
+                else int(np.argmin(this_fit[:, "valid_loss"]))
+            )
+            self.best_validation_score_ = self.validation_scores_[best_epoch]
+            self.best_loss_ = None
         stopped = stopper is not None and stopper.misses_ >= stopper.patience
         if interrupted or (len(this_fit) < epochs and not stopped):
             warnings.warn(
@@ -636,3 +693,8 @@ def _weighted_scaler(data, indices, weights):
     if scaler.mean_ is None:
         raise AssertionError("StandardScaler did not compute means")
     return scaler
+
+
+def _as_tuple(value):
+    """Lists and tuples compare equal as parameter values (``fixed_point``)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value

@@ -1,7 +1,7 @@
 """Self-normalizing neural network classifier."""
 
 import numpy as np
-from scipy.special import expit, log_softmax
+from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -181,6 +181,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
                 "classes must be passed on the first call to partial_fit, "
                 "listing every class that can occur."
             )
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not supported by partial_fit: the "
+                "class frequencies of one batch are not those of the data. Compute the "
+                "weights on all the data with sklearn.utils.class_weight."
+                "compute_class_weight and pass them as a dict."
+            )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X):
@@ -205,13 +212,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         >>> clf.predict_proba(X[:2]).sum(axis=1).round(6)
         array([1., 1.])
         """
-        raw = self._predict_raw(X)
-        if self._label_binarizer.y_type_ == "multiclass":
-            return np.exp(log_softmax(raw, axis=1))
-        positive = expit(raw)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1.0 - positive, positive])
-        return positive
+        return np.exp(self._log_proba(self._predict_raw(X)))
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities of the samples in ``X``.
@@ -224,7 +225,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            ``np.log(predict_proba(X))``.
+            ``np.log(predict_proba(X))``, computed from the logits so that it
+            stays finite where a probability rounds to 0.
 
         Examples
         --------
@@ -235,8 +237,14 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         >>> clf.predict_log_proba(X[:2]).shape
         (2, 3)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return self._log_proba(self._predict_raw(X))
+
+    def _log_proba(self, raw):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return log_softmax(raw, axis=1)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([log_expit(-raw), log_expit(raw)])
+        return log_expit(raw)
 
     def decision_function(self, X):
         """Raw network outputs (logits) of the samples in ``X``.
@@ -308,7 +316,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             self._n_outputs = self.n_outputs_ = (
                 1 if binarizer.y_type_ == "binary" else len(binarizer.classes_)
             )
-        else:
+        elif classes is not None:
+            self._check_same_classes(classes, y)
+        if classes is not None or not first_call:
             self._check_known_labels(y)
         encoded = self._label_binarizer.transform(y)
         if self._label_binarizer.y_type_ == "multiclass":
@@ -323,12 +333,21 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
                     "columns, as in the first fit."
                 )
             return
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if len(unseen):
+        # Python sets: numpy would compare 1 and "1" as equal strings.
+        unseen = set(np.unique(y).tolist()) - set(self.classes_.tolist())
+        if unseen:
             raise ValueError(
-                f"y contains labels not seen in the first call: {unseen.tolist()}; "
-                f"known classes are {self.classes_.tolist()}. Pass every class "
+                f"y contains labels that are not among the classes: {sorted(unseen, key=repr)}; "
+                f"the classes are {self.classes_.tolist()}. Pass every class "
                 "through `classes` on the first call to partial_fit."
+            )
+
+    def _check_same_classes(self, classes, y):
+        expected = LabelBinarizer().fit(_labels_like(classes, y)).classes_
+        if expected.tolist() != self.classes_.tolist():
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()} differs from the classes of the "
+                f"first call to partial_fit, {self.classes_.tolist()}; they cannot change."
             )
 
     def _training_weights(self, sample_weight, X, y):

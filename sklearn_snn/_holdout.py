@@ -62,9 +62,16 @@ def validation_split(indices, weights, target, fraction, seed, stratify):
     if counts is not None:
         sample_of_unit = np.repeat(sample_of_unit, counts)
         labels = None if labels is None else np.repeat(labels, counts)
-    train_units, valid_units = train_test_split(
-        sample_of_unit, test_size=fraction, random_state=seed, stratify=labels
-    )
+    try:
+        train_units, valid_units = train_test_split(
+            sample_of_unit, test_size=fraction, random_state=seed, stratify=labels
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"validation_fraction={fraction} cannot split {len(sample_of_unit)} samples "
+            f"into training and validation sets ({error}) Use a validation_fraction "
+            "nearer 0.1, more samples, or early_stopping=False."
+        ) from error
     if counts is None:
         train, valid = np.sort(train_units), np.sort(valid_units)
         return (indices[train], weights[train]), (indices[valid], weights[valid])

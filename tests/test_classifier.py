@@ -145,9 +145,31 @@ def test_partial_fit_needs_classes_and_rejects_unseen(classification_data, small
     clf = SNNClassifier(**small_params)
     with pytest.raises(ValueError, match="classes must be passed"):
         clf.partial_fit(X, y)
+    # Labels outside `classes` are refused on the first call too, and labels
+    # that only print alike (1 and "1") are not the same class.
+    with pytest.raises(ValueError, match=r"not among the classes: \[2\]"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"not among the classes: \[0, 1\]"):
+        clf.partial_fit(X[y < 2], y[y < 2], classes=["0", "1"])
+    assert not hasattr(clf, "classes_"), "a refused first call must leave no model"
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
-    with pytest.raises(ValueError, match=r"labels not seen.*\[2\]"):
+    with pytest.raises(ValueError, match=r"not among the classes: \[2\]"):
         clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] differs .* \[0, 1\]"):
+        clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    clf.partial_fit(X[y < 2], y[y < 2], classes=[1, 0])  # the same classes, in any order
+    assert clf.n_iter_ == 2
+
+
+def test_partial_fit_refuses_balanced_class_weight(classification_data, small_params):
+    X, y = classification_data
+    clf = SNNClassifier(class_weight="balanced", **small_params)
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    counts = np.bincount(y)
+    weights = {label: len(y) / (3 * count) for label, count in enumerate(counts)}
+    clf.set_params(class_weight=weights).partial_fit(X, y, classes=[0, 1, 2])
+    assert clf.n_iter_ == 1
 
 
 def test_partial_fit_trains_one_epoch_per_call(classification_data, small_params):
@@ -195,6 +217,40 @@ def test_early_stopping_restores_the_best_epoch(classification_data):
         assert torch.equal(tensor, stopper.best_model_weights_[name])
     assert clf.best_validation_score_ == clf.validation_scores_[best]
     assert clf.best_loss_ is None
+
+
+def test_best_validation_score_is_that_of_the_restored_epoch(classification_data):
+    # With a large tol early stopping keeps the last epoch that improved by
+    # more than tol, which here is not the epoch of the lowest loss.
+    X, y = classification_data
+    clf = SNNClassifier(
+        n_layers=2,
+        n_units=32,
+        learning_rate=0.01,
+        early_stopping=True,
+        tol=0.1,
+        n_iter_no_change=3,
+        max_iter=40,
+        random_state=0,
+    ).fit(X, y)
+    stopper = dict(clf.net_.callbacks_)["stopper"]
+    restored = stopper.best_epoch_ - 1
+    assert restored != int(np.argmin(clf.history_[:, "valid_loss"]))
+    for name, tensor in clf.module_.state_dict().items():
+        assert torch.equal(tensor, stopper.best_model_weights_[name])
+    assert clf.best_validation_score_ == clf.validation_scores_[restored]
+
+
+def test_log_proba_stays_finite_for_confident_predictions(binary_data, small_params):
+    X, y = binary_data
+    clf = SNNClassifier(**small_params).fit(X, y)
+    far = X * 1e3
+    logits = clf.decision_function(far)
+    assert np.abs(logits).max() > 1000, "probabilities of 0 and 1 in float64"
+    log_proba = clf.predict_log_proba(far)
+    assert np.isfinite(log_proba).all()
+    np.testing.assert_allclose(log_proba[:, 1] - log_proba[:, 0], logits, rtol=1e-12)
+    np.testing.assert_allclose(np.exp(log_proba), clf.predict_proba(far))
 
 
 def test_max_iter_without_convergence_warns(binary_data):
