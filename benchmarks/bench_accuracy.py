@@ -322,8 +322,13 @@ def run_task(task_spec, data_dir, max_rows, n_folds, seed, budget, variants, thr
 
 
 def table(scores, datasets, models, column="score"):
-    """Mean over folds, one row per dataset, one column per model."""
+    """Mean over folds, one row per dataset, one column per model.
+
+    The means are rounded to 12 decimals: equal accuracies summed in another
+    order differ in the last bits, and must rank and count as ties.
+    """
     wide = scores.pivot_table(index="dataset", columns="model", values=column, aggfunc="mean")
+    wide = wide.round(12)
     info = datasets.set_index("name").loc[wide.index, ["task", "n_rows"]]
     order = [name for name in datasets["name"] if name in wide.index]
     models = [m for m in models if m in wide.columns]
@@ -360,7 +365,7 @@ def wins_losses(means, snn_models, others, margin=0.01):
         for other in others:
             if other == snn:
                 continue
-            diff = (means[snn] - means[other]).dropna()
+            diff = (means[snn] - means[other]).dropna().round(12)
             result[f"{snn} vs {other}"] = {
                 "wins": int((diff > 0).sum()),
                 "ties": int((diff == 0).sum()),

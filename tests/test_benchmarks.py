@@ -66,6 +66,26 @@ def test_wins_losses_count_and_name_clear_losses(bench):
     assert result == {"snn vs mlp": {"wins": 1, "ties": 1, "losses": 2, "lost by > 0.01": ["c"]}}
 
 
+def test_equal_accuracies_summed_in_another_order_tie(bench):
+    # The same fold accuracies averaged in another order: the means differ in
+    # the last bits and must still tie.
+    folds = [106 / 114, 111 / 113, 104 / 113, 103 / 114, 111 / 113]
+    scores = pd.DataFrame(
+        [dict(dataset="d", fold=i, model="x", score=s) for i, s in enumerate(folds)]
+        + [dict(dataset="d", fold=i, model="y", score=s) for i, s in enumerate(folds[::-1])]
+        + [dict(dataset="e", fold=i, model=m, score=0.5 + 0.01 * (m == "x")) for i in range(5)
+           for m in ("x", "y")]
+    )  # fmt: skip
+    assert pd.Series(folds).mean() != pd.Series(folds[::-1]).mean(), "no rounding to show"
+    datasets = pd.DataFrame({"name": ["d", "e"], "task": "binary", "n_rows": 569})
+    means = bench.table(scores, datasets, ["x", "y"])
+    np.testing.assert_array_equal(bench.ranks(means, ["x", "y"]).loc["d"], [1.5, 1.5])
+    result = bench.wins_losses(means, ["x"], ["y"])["x vs y"]
+    assert (result["wins"], result["ties"], result["losses"]) == (1, 1, 0)
+    # A difference of exactly the margin is not "lost by more than" it.
+    assert bench.wins_losses(means, ["y"], ["x"])["y vs x"]["lost by > 0.01"] == []
+
+
 def test_clear_wins_losses_pair_the_folds_and_need_two_standard_errors(bench):
     differences = {
         "steady-win": [0.05, 0.06, 0.04],  # mean 0.05, standard error 0.006
