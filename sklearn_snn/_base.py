@@ -687,6 +687,7 @@ def _weighted_scaler(data, indices, weights):
     import scipy.sparse as sp
 
     scaler = StandardScaler(with_mean=not sp.issparse(data))
+    weights = weights / np.mean(weights)  # only ratios matter; 1e20 loses the scale
     for start in range(0, len(indices), _SCALER_CHUNK_ROWS):
         rows = indices[start : start + _SCALER_CHUNK_ROWS]
         scaler.partial_fit(data[rows], sample_weight=weights[start : start + len(rows)])

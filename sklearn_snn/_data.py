@@ -23,7 +23,8 @@ class TrainingData(Dataset):
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Targets, already encoded for the loss.
     weight : ndarray of shape (n_samples,)
-        Positive sample weights.
+        Non-negative sample weights; only their ratios matter, so they are
+        divided by their mean over ``indices`` before float32 holds them.
     indices : ndarray of int
         Rows of ``X``, ``y`` and ``weight`` to keep, in training order.
     mean, scale : ndarray of shape (n_features,)
@@ -37,9 +38,12 @@ class TrainingData(Dataset):
         self.mean = mean
         self.scale = scale
         if sp.issparse(X):
-            self.X = sp.csr_matrix(X[indices], dtype=np.float32)
-            finite = np.isfinite((self.X.data - mean[self.X.indices]) / scale[self.X.indices])
-            finite = finite.all() and np.isfinite(mean / scale).all()
+            # Kept in the input's precision: centring after a cast to float32
+            # would lose features with a large offset and a small spread.
+            self.X = sp.csr_matrix(X[indices])
+            standardized = (self.X.data - mean[self.X.indices]) / scale[self.X.indices]
+            finite = np.isfinite(standardized.astype(np.float32)).all()
+            finite = finite and np.isfinite((mean / scale).astype(np.float32)).all()
         else:
             self.X = standardized_tensor(X, indices, mean, scale, self.device)
             finite = bool(torch.isfinite(self.X).all())
@@ -56,8 +60,10 @@ class TrainingData(Dataset):
             )
         y_dtype = torch.int64 if y.dtype.kind in "iu" else torch.float32
         self.y = torch.as_tensor(y, dtype=y_dtype).to(self.device)
-        self.weight = torch.as_tensor(weight[indices], dtype=torch.float32).to(self.device)
-        self.total_weight = float(np.sum(weight[indices]))
+        weight = np.asarray(weight[indices], dtype=np.float64)
+        weight = weight / weight.mean()  # 1e-46 or 1e39 would not survive float32
+        self.weight = torch.as_tensor(weight, dtype=torch.float32).to(self.device)
+        self.total_weight = float(np.sum(self.weight.cpu().numpy(), dtype=np.float64))
 
     def __len__(self):
         return self.y.shape[0]
@@ -141,7 +147,8 @@ def predict_raw(module, X, mean, scale):
     """Raw network outputs in float64, computed in large chunks.
 
     Inference runs on a float64 copy of the module so that each row's output
-    does not depend on which other rows share its chunk.
+    does not depend on which other rows share its chunk, beyond float64
+    rounding (about 1e-15).
 
     Parameters
     ----------

@@ -79,6 +79,27 @@ def test_sparse_input_matches_dense(classification_data, small_params):
         np.testing.assert_allclose(sparse.predict_proba(container(X)), dense, atol=1e-4)
 
 
+def test_sparse_feature_with_large_offset_trains_as_dense(binary_data, small_params):
+    # 1e8 + x: a float32 cast before centring would turn x into a constant.
+    X, y = binary_data
+    X = X.copy()
+    X[:, 0] = 1e8 + X[:, 0]
+    dense = SNNClassifier(**small_params).fit(X, y)
+    sparse = SNNClassifier(**small_params).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.predict_proba(X), dense.predict_proba(X), atol=1e-4)
+
+
+@pytest.mark.parametrize("scale", [1e-46, 1e-40, 1e30])
+def test_sample_weights_of_any_scale_train_as_unit_weights(binary_data, small_params, scale):
+    # Only the ratios of the weights matter, even beyond float32's range.
+    X, y = binary_data
+    unit = SNNClassifier(**small_params).fit(X, y)
+    scaled = SNNClassifier(**small_params).fit(X, y, sample_weight=np.full(len(y), scale))
+    assert np.isfinite(scaled.loss_curve_).all()
+    np.testing.assert_allclose(scaled.loss_curve_, unit.loss_curve_, rtol=1e-4)
+    np.testing.assert_allclose(scaled.predict_proba(X), unit.predict_proba(X), atol=1e-4)
+
+
 def test_pandas_dataframe_keeps_feature_names(classification_data, small_params):
     pd = pytest.importorskip("pandas")
     X, y = classification_data
