@@ -57,18 +57,66 @@ def _read_manifest(folder):
     if not path.is_file():
         raise FileNotFoundError(f"No {_MANIFEST} in the dataset folder {str(folder)!r}.")
     with open(path, encoding="utf-8") as file:
-        entries = json.load(file)
+        try:
+            entries = json.load(file)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON: {error}.") from error
     if not isinstance(entries, list):
         raise ValueError(f"{path} must hold a JSON list of dataset entries.")
-    for entry in entries:
-        missing = {"name", "file", "task"} - set(entry)
-        if missing:
-            raise ValueError(f"Manifest entry {entry!r} lacks the keys {sorted(missing)}.")
-        if entry["task"] not in TASKS:
-            raise ValueError(
-                f"Dataset {entry['name']!r} has task {entry['task']!r}; expected one of {TASKS}."
-            )
+    names = set()
+    for index, entry in enumerate(entries):
+        _check_entry(entry, f"Manifest entry {index} of {path}")
+        if entry["name"] in names:
+            raise ValueError(f"{path} lists the dataset {entry['name']!r} twice; rename one.")
+        names.add(entry["name"])
     return entries
+
+
+def _check_entry(entry, where):
+    if not isinstance(entry, dict):
+        raise ValueError(
+            f"{where} is {entry!r}; each entry must be a JSON object with the keys "
+            "name, file and task."
+        )
+    missing = {"name", "file", "task"} - set(entry)
+    if missing:
+        raise ValueError(f"{where} lacks the keys {sorted(missing)}: {entry!r}.")
+    for key in ("name", "file", "target"):
+        if key in entry and not (isinstance(entry[key], str) and entry[key]):
+            raise ValueError(f"{where} has {key} {entry[key]!r}; expected a non-empty string.")
+    if entry["task"] not in TASKS:
+        raise ValueError(
+            f"{where} (dataset {entry['name']!r}) has task {entry['task']!r}; "
+            f"expected one of {TASKS}."
+        )
+    categorical = entry.get("categorical_columns", [])
+    if not isinstance(categorical, list) or not all(isinstance(c, str) for c in categorical):
+        raise ValueError(
+            f"{where} (dataset {entry['name']!r}) has categorical_columns {categorical!r}; "
+            'expected a list of column names, such as ["color", "shape"].'
+        )
+    target = entry.get("target", _DEFAULT_TARGET)
+    if target in categorical:
+        raise ValueError(
+            f"{where} (dataset {entry['name']!r}) lists its target {target!r} in "
+            "categorical_columns; remove it there: class labels are always read as strings."
+        )
+
+
+def _as_numbers(column, dataset, advice):
+    """The ``column`` as numbers, or a ValueError ending with ``advice``."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    numbers = pd.to_numeric(column, errors="coerce")
+    bad = column[numbers.isna() & column.notna()]
+    if len(bad):
+        raise ValueError(
+            f"Column {column.name!r} of dataset {dataset!r} holds the non-number "
+            f"{bad.iloc[0]!r}; {advice}"
+        )
+    return numbers
 
 
 def list_datasets(data_dir=None):
@@ -140,8 +188,9 @@ def load_dataset(name, data_dir=None, *, return_X_y=False):
         With the keys
 
         data : pandas.DataFrame of shape (n_samples, n_features)
-            The features; categorical columns as strings (object dtype),
-            the others as numbers, missing cells as NaN.
+            The features; categorical columns as string columns (``str``
+            dtype with pandas 3, ``object`` before), the others as numbers,
+            missing (empty) cells as NaN.
         target : pandas.Series of shape (n_samples,)
             Class labels as strings, or floats for regression.
         task : {"binary", "multiclass", "regression"}
@@ -161,7 +210,9 @@ def load_dataset(name, data_dir=None, *, return_X_y=False):
     ImportError
         If pandas is not installed.
     ValueError
-        If no folder is given, or the manifest lists no dataset ``name``.
+        If no folder is given, the manifest is malformed or lists no dataset
+        ``name``, or the file disagrees with the manifest: a listed column is
+        missing, or a numeric column or regression target holds text.
     FileNotFoundError
         If the folder, its manifest or the dataset's file does not exist.
 
@@ -207,10 +258,11 @@ def load_dataset(name, data_dir=None, *, return_X_y=False):
             "load_dataset needs pandas: install it with `python -m pip install pandas`."
         ) from error
     folder = _data_folder(data_dir)
+    manifest = folder / _MANIFEST
     entries = {entry["name"]: entry for entry in _read_manifest(folder)}
     if name not in entries:
         raise ValueError(
-            f"No dataset {name!r} in {str(folder / _MANIFEST)!r}; "
+            f"No dataset {name!r} in {str(manifest)!r}; "
             f"available: {', '.join(sorted(entries)) or 'none'}."
         )
     entry = {"categorical_columns": [], **entries[name]}
@@ -220,13 +272,33 @@ def load_dataset(name, data_dir=None, *, return_X_y=False):
     target = entry.get("target", _DEFAULT_TARGET)
     categorical = list(entry["categorical_columns"])
     as_string = categorical + ([target] if entry["task"] != "regression" else [])
-    frame = pd.read_csv(path, dtype={column: str for column in as_string})
+    # pandas would also read "NA", "None", "nan", ... as missing, turning categories into NaN.
+    frame = pd.read_csv(
+        path,
+        dtype={column: str for column in as_string},
+        keep_default_na=False,
+        na_values=[""],
+    )
     if target not in frame.columns:
         raise ValueError(f"Dataset {name!r} has no target column {target!r}.")
+    unknown = [column for column in categorical if column not in frame.columns]
+    if unknown:
+        raise ValueError(
+            f"Dataset {name!r} in {manifest} lists categorical_columns {unknown} that "
+            f"{path.name} lacks; its columns are {list(frame.columns)}."
+        )
+    for column in frame.columns.difference(as_string + [target], sort=False):
+        frame[column] = _as_numbers(
+            frame[column],
+            name,
+            f"write missing values as empty cells, or list {column!r} under "
+            f"categorical_columns in {manifest} if it holds categories.",
+        )
     X = frame.drop(columns=target)
     y = frame[target]
     if entry["task"] == "regression":
-        y = y.astype(float)
+        advice = f"a regression target must be numbers; fix the file or the task in {manifest}."
+        y = _as_numbers(y, name, advice).astype(float)
     if return_X_y:
         return X, y
     return Bunch(

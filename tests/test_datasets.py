@@ -107,6 +107,77 @@ def test_malformed_manifest(tmp_path):
         list_datasets(tmp_path)
 
 
+def _toy_folder(folder, csv_text, **entry):
+    """A folder whose manifest lists one dataset, ``toy``, read from ``csv_text``."""
+    (folder / "toy.csv").write_text(csv_text)
+    manifest = [{"name": "toy", "file": "toy.csv", "task": "multiclass", **entry}]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def _value_error_naming(load, folder, *names):
+    """The ValueError of ``load(folder)``, after checking that its message holds ``names``."""
+    with pytest.raises(ValueError) as error:
+        load(folder)
+    for text in (str(folder / "manifest.json"), *names):
+        assert text in str(error.value)
+    return error.value
+
+
+def test_only_empty_cells_become_missing(tmp_path):
+    text = "x0,kind,target\n1.5,NA,NA\n,None,None\n2,null,null\n3,nan,nan\n4,N/A,N/A\n5,,ok\n"
+    bunch = load_dataset("toy", _toy_folder(tmp_path, text, categorical_columns=["kind"]))
+    assert bunch.data["kind"].tolist()[:5] == ["NA", "None", "null", "nan", "N/A"]
+    assert bunch.data["kind"].isna().tolist() == [False] * 5 + [True]
+    assert bunch.target.tolist() == ["NA", "None", "null", "nan", "N/A", "ok"]
+    assert bunch.data["x0"].dtype == np.float64
+    assert bunch.data["x0"].isna().tolist() == [False, True, False, False, False, False]
+
+
+@pytest.mark.parametrize(
+    "categorical, bad",
+    [("kind", "'kind'"), (None, "None"), (["kind", "knd"], "['knd']"), ([1], "[1]"),
+     (["target"], "'target'")],
+)  # fmt: skip
+def test_categorical_columns_must_be_header_names(tmp_path, categorical, bad):
+    folder = _toy_folder(tmp_path, "x0,kind,target\n1,a,0\n", categorical_columns=categorical)
+    _value_error_naming(lambda folder: load_dataset("toy", folder), folder, "'toy'", bad)
+
+
+def test_stray_text_in_a_numeric_column_is_an_error(tmp_path):
+    folder = _toy_folder(tmp_path, "x0,kind,target\n1,a,0\n?,b,1\n", categorical_columns=[])
+    _value_error_naming(
+        lambda folder: load_dataset("toy", folder),
+        folder,
+        "'x0' of dataset 'toy'",
+        "'?'",
+        "categorical_columns",
+    )
+
+
+def test_regression_target_must_be_numbers(tmp_path):
+    folder = _toy_folder(tmp_path, "x0,target\n1,0.5\n2,n/a\n", task="regression")
+    _value_error_naming(
+        lambda folder: load_dataset("toy", folder), folder, "'target' of dataset 'toy'", "'n/a'"
+    )
+
+
+@pytest.mark.parametrize(
+    "manifest_text, message",
+    [
+        ("[5]", "entry 0 of"),
+        ('[{"name": "x", "file": null, "task": "binary"}]', "has file None"),
+        ('[{"name": "x", "file": "x.csv", "task": "binary"},]', "not valid JSON"),
+        ('[{"name": "x", "file": "a.csv", "task": "binary"},'
+         ' {"name": "x", "file": "b.csv", "task": "binary"}]', "'x' twice"),
+    ],
+)  # fmt: skip
+def test_malformed_manifest_errors_name_the_manifest(tmp_path, manifest_text, message):
+    (tmp_path / "manifest.json").write_text(manifest_text)
+    for load in (list_datasets, lambda folder: load_dataset("x", folder)):
+        _value_error_naming(load, tmp_path, message)
+
+
 def test_without_pandas_a_clear_import_error(data_dir, monkeypatch):
     import builtins
 
