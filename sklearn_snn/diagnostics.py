@@ -7,12 +7,29 @@ with the same ``hidden`` blocks ``Linear -> activation -> ...`` and
 ``output`` layer), which gets ``X`` as given.
 """
 
+from numbers import Real
+
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import BaseSNN
 
+# A Pipeline is not accepted: pass its last step and the transformed X.
+_NETWORK = [BaseSNN, torch.nn.Module]
+_DATA = ["array-like", "sparse matrix", torch.Tensor]
+
+
+@validate_params(
+    {
+        "estimator_or_module": _NETWORK,
+        "X": _DATA,
+        "saturation_threshold": [Interval(Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
     """Mean and variance of each hidden layer's pre-activations and activations.
 
@@ -94,6 +111,15 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
     return _table(rows)
 
 
+@validate_params(
+    {
+        "estimator_or_module": _NETWORK,
+        "X": _DATA,
+        "y": ["array-like", torch.Tensor],
+        "criterion": [torch.nn.Module, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def gradient_statistics(estimator_or_module, X, y, criterion=None):
     """Norms of the loss gradient of every layer's weights for one batch.
 
@@ -175,6 +201,15 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     return _table(rows)
 
 
+@validate_params(
+    {
+        "statistics": [dict, "array-like"],
+        "quantity": [StrOptions({"activation", "preactivation"})],
+        "fixed_point": [tuple, list, None],
+        "axes": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, axes=None):
     """Plot mean and variance against depth for one or several networks.
 
@@ -218,8 +253,6 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
             "plot_layer_statistics needs matplotlib: pip install matplotlib "
             "(or pip install 'sklearn-snn[plot]')."
         ) from error
-    if quantity not in ("activation", "preactivation"):
-        raise ValueError(f"quantity must be 'activation' or 'preactivation', got {quantity!r}.")
     if not isinstance(statistics, dict):
         statistics = {None: statistics}
     if axes is None:

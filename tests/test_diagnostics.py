@@ -5,7 +5,8 @@ import pytest
 import torch
 from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from torch import nn
 
 from sklearn_snn import SelfNormalizingNetwork, SNNClassifier, SNNRegressor
@@ -104,6 +105,15 @@ def test_layer_statistics_check_their_input(fitted_classifier):
         layer_statistics(classifier, X[:1])
     with pytest.raises(NotFittedError):
         layer_statistics(SNNClassifier(), X)
+    # Parameters are validated as scikit-learn validates them.
+    pipeline = make_pipeline(FunctionTransformer(), classifier)
+    with pytest.raises(ValueError, match="'estimator_or_module' parameter .* Got Pipeline"):
+        layer_statistics(pipeline, X)
+    with pytest.raises(ValueError, match="'estimator_or_module' parameter .* Got Pipeline"):
+        gradient_statistics(pipeline, X, np.zeros(len(X)))
+    for threshold in (-1, 0, "small"):
+        with pytest.raises(ValueError, match="'saturation_threshold' parameter"):
+            layer_statistics(classifier, X, saturation_threshold=threshold)
 
 
 def test_structured_array_without_pandas(monkeypatch, rng):
