@@ -294,10 +294,14 @@ class BaseSNN(BaseEstimator):
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         rollback = FitRollback(self, continuing)
         try:
-            return self._fit_unguarded(X, y, sample_weight, incremental, classes, continuing)
+            messages = self._fit_unguarded(X, y, sample_weight, incremental, classes, continuing)
         except BaseException:
             rollback.restore(self)
             raise
+        # Warned after the fit is kept: warnings turned into errors must not undo it.
+        for message, category in messages:
+            warnings.warn(message, category, stacklevel=4)
+        return self
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes, continuing):
         first_call = not continuing
@@ -342,8 +346,7 @@ class BaseSNN(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         epochs_before = len(self.net_.history)
         self.net_.partial_fit(train_data, epochs=epochs)
-        self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
-        return self
+        return self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
 
     def _check_continuation(self):
         """Refuse what a continued fit cannot honour; apply new optimizer settings."""
@@ -555,6 +558,8 @@ class BaseSNN(BaseEstimator):
         net.initialize_callbacks()
 
     def _record_fit_attributes(self, epochs_before, epochs, incremental, prior_loss):
+        """Set the fitted attributes; return the warnings to issue as ``(message, category)``."""
+        messages = []
         history = self.net_.history
         # An epoch is finished when its training loss and, with a validation
         # split, its validation loss and score are recorded.
@@ -585,34 +590,40 @@ class BaseSNN(BaseEstimator):
             self.best_loss_ = None
         stopped = stopper is not None and stopper.misses_ >= stopper.patience
         if interrupted or (len(this_fit) < epochs and not stopped):
-            warnings.warn(
-                f"Training was interrupted after {len(this_fit)} of {epochs} epochs; "
-                "the estimator keeps the weights reached so far.",
-                UserWarning,
-                stacklevel=5,
+            messages.append(
+                (
+                    f"Training was interrupted after {len(this_fit)} of {epochs} epochs; "
+                    "the estimator keeps the weights reached so far.",
+                    UserWarning,
+                )
             )
         elif stopper is not None and len(this_fit) == epochs and not stopped:
-            warnings.warn(
-                f"Maximum iterations ({epochs}) reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=5,
+            messages.append(
+                (
+                    f"Maximum iterations ({epochs}) reached and the optimization "
+                    "hasn't converged yet.",
+                    ConvergenceWarning,
+                )
             )
         if guard.recoveries_:
-            warnings.warn(
-                f"Training diverged {len(guard.recoveries_)} time(s); the best weights were "
-                f"restored and the learning rate lowered from {guard.recoveries_[0][1]:.3g} "
-                f"to {guard.recoveries_[-1][2]:.3g}. Pass a smaller learning_rate.",
-                ConvergenceWarning,
-                stacklevel=5,
+            messages.append(
+                (
+                    f"Training diverged {len(guard.recoveries_)} time(s); the best weights were "
+                    f"restored and the learning rate lowered from {guard.recoveries_[0][1]:.3g} "
+                    f"to {guard.recoveries_[-1][2]:.3g}. Pass a smaller learning_rate.",
+                    ConvergenceWarning,
+                )
             )
         if not incremental and this_fit and self.loss_curve_[-1] >= prior_loss > 0:
-            warnings.warn(
-                f"The training loss ({self.loss_curve_[-1]:.4g}) is no better than that of "
-                f"predicting the prior ({prior_loss:.4g}): the network learned nothing. "
-                "Try another learning_rate or more epochs.",
-                ConvergenceWarning,
-                stacklevel=5,
+            messages.append(
+                (
+                    f"The training loss ({self.loss_curve_[-1]:.4g}) is no better than that of "
+                    f"predicting the prior ({prior_loss:.4g}): the network learned nothing. "
+                    "Try another learning_rate or more epochs.",
+                    ConvergenceWarning,
+                )
             )
+        return messages
 
     def _predict_raw(self, X):
         check_is_fitted(self)

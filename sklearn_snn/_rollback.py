@@ -11,7 +11,8 @@ class FitRollback:
     half of a new fit: the previous model, or no model, stays usable as it was.
     A fresh fit builds a new network, so the old one only needs to be kept; a
     continued fit (``warm_start``, ``partial_fit``) trains the network in place,
-    so its weights, optimizer state, step size and history are copied.
+    so its weights, optimizer state, step size, history and random generator
+    (shuffling, dropout) are copied.
 
     Parameters
     ----------
@@ -34,6 +35,7 @@ class FitRollback:
                 deepcopy(net.optimizer_.state_dict()),
                 _optimizer_settings(net),
                 len(net.history),
+                net.generator_.get_state(),
             )
 
     def restore(self, estimator):
@@ -45,7 +47,8 @@ class FitRollback:
             setattr(estimator, name, value)
         if self._net is None:
             return
-        net, module_state, optimizer, optimizer_state, settings, n_epochs = self._net
+        net, module_state, optimizer, optimizer_state, settings, n_epochs, generator = self._net
+        net.generator_.set_state(generator)
         net.module_.load_state_dict(module_state)
         # Only the optimizer__* arguments may be deleted: deleting "optimizer"
         # would make skorch forget its optimizer.

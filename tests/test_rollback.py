@@ -1,9 +1,11 @@
 """A fit that raises leaves the estimator as it was; continued fits keep their network."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sklearn_snn import SNNClassifier, SNNRegressor
 
@@ -112,3 +114,34 @@ def test_continued_fit_takes_new_optimizer_settings(classification_data, small_p
     assert clf.n_iter_ == 3 * small_params["max_iter"]
     clf.set_params(learning_rate=0.01).partial_fit(X, y)
     assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.01
+
+
+@pytest.mark.usefixtures("quiet_convergence")
+def test_failed_continued_fit_leaves_the_next_fit_as_if_it_never_ran(regression_data):
+    # The random generator (shuffling, dropout) is part of the state put back.
+    X, y = regression_data
+    params = dict(n_layers=2, n_units=16, optimizer="sgd", learning_rate=1e-3, dropout=0.1)
+    failed, twin = (SNNRegressor(**params, max_iter=3, random_state=0).fit(X, y) for _ in "ab")
+    with pytest.raises(ValueError, match="Training diverged"):
+        failed.set_params(warm_start=True, learning_rate=1e9, max_iter=8).fit(X, y)
+    for model in (failed, twin):
+        model.set_params(warm_start=True, learning_rate=1e-3, max_iter=3).fit(X, y)
+    for name, tensor in failed.module_.state_dict().items():
+        assert torch.equal(tensor, twin.module_.state_dict()[name])
+
+
+def test_warnings_point_at_the_caller_and_as_errors_keep_the_fit(binary_data):
+    X, y = binary_data
+    clf = SNNClassifier(n_layers=1, n_units=8, max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        clf.fit(X, y)
+    assert [w.filename for w in record] == [__file__] * len(record)
+    assert any("Maximum iterations" in str(w.message) for w in record)
+    fitted = clf.predict_proba(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match="Maximum iterations"):
+            clf.set_params(random_state=1).fit(X, y)
+    # The fit finished before the warning: scikit-learn keeps such a fit.
+    assert clf.n_iter_ == 2
+    assert not np.array_equal(clf.predict_proba(X), fitted)
