@@ -8,6 +8,8 @@ row equals weighting it, reordering rows changes nothing, and zero weights
 equal removal, bit for bit.
 """
 
+import hashlib
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -19,6 +21,10 @@ _FINAL = np.uint64(0x94D049BB133111EB)
 
 def canonical_samples(X, y, sample_weight):
     """Indices of the distinct weighted samples in canonical order.
+
+    Rows are grouped by a 128-bit hash of their content; every group is then
+    checked row by row, so rows that differ are never merged, even if their
+    hashes collide.
 
     Parameters
     ----------
@@ -36,24 +42,68 @@ def canonical_samples(X, y, sample_weight):
     weights : ndarray of shape (n_distinct,)
         Summed weight of each distinct sample, all positive.
     """
-    keys = _combine(_row_hashes(X), _row_hashes(np.asarray(y, dtype=np.float64)))
+    y = np.asarray(y, dtype=np.float64)
+    X = sp.csr_matrix(X) if sp.issparse(X) else X
+    keys = _combine(_row_hashes(X), _row_hashes(y))
     weight = np.asarray(sample_weight, dtype=np.float64)
-    # Sorting by weight inside a group makes the weight sums order-independent.
-    order = np.lexsort((weight, keys[1], keys[0]))
-    sorted_keys = (keys[0][order], keys[1][order])
-    starts = np.flatnonzero(
-        np.concatenate(
-            [
-                [True],
-                (sorted_keys[0][1:] != sorted_keys[0][:-1])
-                | (sorted_keys[1][1:] != sorted_keys[1][:-1]),
-            ]
-        )
-    )
+    order, starts = _groups(keys, weight)
+    colliding = _members_of(_groups_with_different_rows(X, y, order, starts), order, starts)
+    if len(colliding):
+        # Hashes collide (about once in 2**128 pairs): those groups are grouped
+        # again by their exact content, which is slower but certain.
+        keys = _exact_keys(keys, X, y, colliding)
+        order, starts = _groups(keys, weight)
     weights = np.add.reduceat(weight[order], starts)
     indices = order[starts]
     positive = weights > 0
     return indices[positive], weights[positive]
+
+
+def _groups(keys, weight):
+    """Rows sorted by key (then weight) and where each group of equal keys starts."""
+    # Sorting by weight inside a group makes the weight sums order-independent.
+    order = np.lexsort((weight, keys[1], keys[0]))
+    sorted_keys = (keys[0][order], keys[1][order])
+    new_group = (sorted_keys[0][1:] != sorted_keys[0][:-1]) | (
+        sorted_keys[1][1:] != sorted_keys[1][:-1]
+    )
+    return order, np.flatnonzero(np.concatenate([[True], new_group]))
+
+
+def _groups_with_different_rows(X, y, order, starts):
+    """Positions in ``starts`` of the groups whose rows are not all equal."""
+    group = np.cumsum(np.isin(np.arange(len(order)), starts)) - 1
+    later = np.setdiff1d(np.arange(len(order)), starts)  # every row but a group's first
+    rows, firsts = order[later], order[starts[group[later]]]
+    differs = np.zeros(len(rows), dtype=bool)
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        part = slice(start, start + _CHUNK_ROWS)
+        a, b = rows[part], firsts[part]
+        if sp.issparse(X):
+            differs[part] = (X[a] != X[b]).getnnz(axis=1) > 0
+        else:
+            differs[part] = np.any(X[a] != X[b], axis=1)
+        differs[part] |= np.any(y[a].reshape(len(a), -1) != y[b].reshape(len(b), -1), axis=1)
+    return np.unique(group[later][differs])
+
+
+def _members_of(groups, order, starts):
+    """Rows of the given groups."""
+    ends = np.append(starts[1:], len(order))
+    if len(groups) == 0:
+        return np.array([], dtype=np.intp)
+    return np.concatenate([order[starts[g] : ends[g]] for g in groups])
+
+
+def _exact_keys(keys, X, y, rows):
+    """``keys`` with ``rows`` keyed by a cryptographic digest of their exact content."""
+    keys = (keys[0].copy(), keys[1].copy())
+    for row in rows:
+        values = X[row].toarray().ravel() if sp.issparse(X) else np.asarray(X[row])
+        content = np.concatenate([values.astype(np.float64) + 0.0, y[row].ravel() + 0.0])
+        digest = hashlib.blake2b(content.tobytes(), digest_size=16).digest()
+        keys[0][row], keys[1][row] = np.frombuffer(digest, dtype=np.uint64)
+    return keys
 
 
 def _row_hashes(data):
@@ -96,14 +146,26 @@ def _sparse_row_hashes(data):
 
 
 def _mix(words, columns, seed, multiplier):
-    """Hash of (value bits, column) pairs; zero for a zero value."""
-    with np.errstate(over="ignore"):
-        key = (columns * multiplier + seed) | np.uint64(1)
-        mixed = words * key
-        mixed ^= mixed >> np.uint64(29)
-        mixed *= _FINAL
-        mixed ^= mixed >> np.uint64(32)
+    """Hash of (value bits, column) pairs; zero for a zero value.
+
+    Value and column are each scrambled by a full 64-bit mixer before they
+    are combined: multiplying the raw bits of values such as 1.0 or 2.0
+    (whose low bits are all zero) by a column key would keep only a few bits
+    of the key, and 2.0 in column ``c`` would hash as 2.0 in column ``c + 4``.
+    """
+    mixed = _splitmix(_splitmix(words ^ seed) ^ _splitmix(columns * multiplier + seed))
+    mixed[words == 0] = 0
     return mixed
+
+
+def _splitmix(z):
+    """splitmix64's finalizer: every input bit changes about half the output bits."""
+    with np.errstate(over="ignore"):
+        z = z ^ (z >> np.uint64(30))
+        z = z * np.uint64(0xBF58476D1CE4E5B9)
+        z = z ^ (z >> np.uint64(27))
+        z = z * _FINAL
+        return z ^ (z >> np.uint64(31))
 
 
 def _as_words(values):
