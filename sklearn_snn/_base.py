@@ -48,7 +48,9 @@ PARAMETERS_DOC = """n_layers : int, default=4
     shape : {"rectangular", "conic"}, default="rectangular"
         ``"rectangular"``: every hidden layer has ``n_units`` units.
         ``"conic"``: widths shrink geometrically from ``n_units`` towards the
-        number of outputs.
+        number of outputs, and no layer is narrower than the outputs (with
+        more outputs than ``n_units``, every layer has as many units as
+        outputs).
 
     dropout : float, default=0.0
         Alpha dropout rate after each hidden layer, in ``[0, 1)``. The paper's

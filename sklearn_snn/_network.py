@@ -20,7 +20,8 @@ def hidden_widths(n_layers, n_units, n_outputs, shape):
         Width of the output layer.
     shape : {"rectangular", "conic"}
         ``"rectangular"`` keeps every layer at ``n_units``; ``"conic"`` shrinks
-        the widths geometrically from ``n_units`` towards ``n_outputs``.
+        the widths geometrically from ``n_units`` towards ``n_outputs``, never
+        below ``n_outputs``.
 
     Returns
     -------
@@ -32,6 +33,8 @@ def hidden_widths(n_layers, n_units, n_outputs, shape):
     >>> from sklearn_snn._network import hidden_widths
     >>> hidden_widths(4, 256, 2, "conic")
     [256, 76, 23, 7]
+    >>> hidden_widths(3, 8, 20, "conic")
+    [20, 20, 20]
     """
     if shape == "rectangular":
         return [n_units] * n_layers
