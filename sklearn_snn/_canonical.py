@@ -72,8 +72,10 @@ def _groups(keys, weight):
 
 def _groups_with_different_rows(X, y, order, starts):
     """Positions in ``starts`` of the groups whose rows are not all equal."""
-    group = np.cumsum(np.isin(np.arange(len(order)), starts)) - 1
-    later = np.setdiff1d(np.arange(len(order)), starts)  # every row but a group's first
+    is_start = np.zeros(len(order), dtype=bool)
+    is_start[starts] = True
+    group = np.cumsum(is_start) - 1
+    later = np.flatnonzero(~is_start)  # every row but a group's first
     rows, firsts = order[later], order[starts[group[later]]]
     differs = np.zeros(len(rows), dtype=bool)
     for start in range(0, len(rows), _CHUNK_ROWS):

@@ -61,9 +61,10 @@ class TrainingData(Dataset):
         y_dtype = torch.int64 if y.dtype.kind in "iu" else torch.float32
         self.y = torch.as_tensor(y, dtype=y_dtype).to(self.device)
         weight = np.asarray(weight[indices], dtype=np.float64)
-        weight = weight / weight.mean()  # 1e-46 or 1e39 would not survive float32
-        self.weight = torch.as_tensor(weight, dtype=torch.float32).to(self.device)
-        self.total_weight = float(np.sum(self.weight.cpu().numpy(), dtype=np.float64))
+        # Only ratios matter; weights of 1e-46 or 1e39 would not survive float32.
+        weight = (weight / weight.mean()).astype(np.float32)
+        self.weight = torch.from_numpy(weight).to(self.device)
+        self.total_weight = float(weight.sum(dtype=np.float64))
 
     def __len__(self):
         return self.y.shape[0]
