@@ -8,8 +8,11 @@ DEFAULT_ESTIMATORS = [SNNClassifier(), SNNRegressor()]
 DEEP_DROPOUT_ESTIMATORS = [
     SNNClassifier(n_layers=8, n_units=64, shape="conic", dropout=0.05, early_stopping=True),
     # SGD at 0.01 reaches R² 0.45 to 0.65 on check_regressors_train's data
-    # depending on the seed, astride its bar of 0.5; at 0.05, 0.74 to 0.85.
-    SNNRegressor(n_layers=8, n_units=64, dropout=0.05, optimizer="sgd", learning_rate=0.05),
+    # depending on the seed, astride its bar of 0.5; at 0.03, 0.55 to 0.78
+    # (0.55 at the check's seed 0). At 0.04 and 0.05, 1 seed in 20 to 60 lets
+    # alpha dropout on check_sample_weights_shape's 4 distinct rows push the
+    # training loss past the divergence guard's bound; at 0.03 none of 60.
+    SNNRegressor(n_layers=8, n_units=64, dropout=0.05, optimizer="sgd", learning_rate=0.03),
 ]
 
 
