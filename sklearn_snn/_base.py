@@ -19,7 +19,7 @@ from skorch.history import History
 
 from ._canonical import canonical_samples
 from ._data import TrainingData, predict_raw
-from ._divergence import DivergenceGuard
+from ._divergence import DivergenceGuard, evaluation_loss
 from ._holdout import validation_split
 from ._net import TensorBatchNet
 from ._network import SelfNormalizingNetwork
@@ -505,23 +505,14 @@ class BaseSNN(BaseEstimator):
             )
         return selu_parameters(*fixed_point)
 
-    def _starting_loss(self, train_data, n_rows=1024):
-        """Loss of the network as this fit starts, on its first ``n_rows`` training rows.
+    def _starting_loss(self, train_data):
+        """Loss of the network as this fit starts, on its first 1,024 training rows.
 
         On a few rows a freshly initialized network can start far above the loss
         of predicting the prior; the divergence guard must not mistake that for
         divergence. Non-finite values count as zero.
         """
-        module = self.net_.module_
-        was_training = module.training
-        rows = torch.arange(min(len(train_data), n_rows), device=train_data.device)
-        X, target = train_data.rows(rows)
-        module.eval()
-        try:
-            with torch.no_grad():
-                loss = float(self.net_.get_loss(module(X), target))
-        finally:
-            module.train(was_training)
+        loss = evaluation_loss(self.net_, train_data)
         return loss if np.isfinite(loss) else 0.0
 
     def _configure_epochs(self, train_data, valid_data, incremental, prior_loss):

@@ -3,6 +3,7 @@
 import math
 from copy import deepcopy
 
+import torch
 from skorch.callbacks import Callback
 
 _DIVERGENCE_FACTOR = 10.0
@@ -16,10 +17,13 @@ class TrainingDiverged(ValueError):
 class DivergenceGuard(Callback):
     """skorch callback that undoes epochs whose training loss diverged.
 
-    An epoch diverged when its training loss is not finite or exceeds
-    ``10 * baseline_loss``. The estimators pass the largest of the loss of
-    predicting the target's prior (class frequencies, or the mean target), the
-    loss of the network as the fit starts, and 1. The guard then restores the
+    An epoch diverged when its training loss is not finite, or exceeds
+    ``10 * baseline_loss`` and so does the loss of its final weights without
+    dropout (on up to 1,024 training rows), so that the noise of alpha
+    dropout on a few rows is not taken for divergence. The estimators pass
+    the largest of the loss of predicting the target's prior (class
+    frequencies, or the mean target), the loss of the network as the fit
+    starts, and 1. The guard then restores the
     weights with which the best epoch so far began (an epoch's loss is measured
     while its updates happen, so its final weights may already be broken),
     divides the learning rate by 10 and starts the optimizer afresh. After
@@ -45,13 +49,19 @@ class DivergenceGuard(Callback):
     def on_epoch_begin(self, net, **kwargs):
         self.epoch_start_weights_ = deepcopy(net.module_.state_dict())
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
         loss = net.history[-1, "train_loss"]
-        if math.isfinite(loss) and loss <= _DIVERGENCE_FACTOR * self.baseline_loss:
+        bound = _DIVERGENCE_FACTOR * self.baseline_loss
+        if math.isfinite(loss) and loss <= bound:
             if loss < self.best_loss_:
                 self.best_loss_ = loss
                 self.best_weights_ = self.epoch_start_weights_
             return
+        if math.isfinite(loss) and dataset_train is not None:
+            # Alpha dropout on a few rows can make the loss measured during the
+            # epoch noisy; the weights themselves may still be sound.
+            if evaluation_loss(net, dataset_train) <= bound:
+                return
         if len(self.recoveries_) == self.max_recoveries:
             raise TrainingDiverged(
                 f"Training diverged (training loss {loss:.4g} against a baseline of "
@@ -66,3 +76,35 @@ class DivergenceGuard(Callback):
         net.initialize_optimizer()
         self.recoveries_.append((len(net.history), old_lr, net.lr))
         net.history.record("diverged", True)
+
+
+def evaluation_loss(net, data, n_rows=1024):
+    """Loss of ``net``'s module in eval mode (no dropout) on the first ``n_rows`` of ``data``.
+
+    Non-finite values count as infinite.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        Initialized net whose ``get_loss`` takes ``(target, weight)`` pairs.
+    data : TrainingData
+        Training samples.
+    n_rows : int, default=1024
+        Rows to evaluate.
+
+    Returns
+    -------
+    loss : float
+        The weighted mean loss.
+    """
+    module = net.module_
+    was_training = module.training
+    rows = torch.arange(min(len(data), n_rows), device=data.device)
+    X, target = data.rows(rows)
+    module.eval()
+    try:
+        with torch.no_grad():
+            loss = float(net.get_loss(module(X), target))
+    finally:
+        module.train(was_training)
+    return loss if math.isfinite(loss) else math.inf

@@ -82,3 +82,21 @@ def test_high_starting_loss_on_few_rows_is_not_divergence():
     assert not any("diverged" in str(w.message) for w in caught)
     assert reg.loss_curve_[-1] < reg.loss_curve_[0]
     assert "diverged" not in reg.history_[-1]
+
+
+def test_dropout_noise_on_a_few_rows_is_not_divergence():
+    # Four distinct rows, eight layers with alpha dropout, SGD 0.05: with this
+    # seed the losses measured during the epochs (dropout on) keep crossing ten
+    # times the baseline after every step-size reduction, while the weights
+    # without dropout stay sound; the fit used to raise TrainingDiverged.
+    X = np.repeat([[1.0, 3.0], [2.0, 1.0], [3.0, 3.0], [4.0, 1.0]], 4, axis=0)
+    y = np.repeat([1.0, 2.0, 1.0, 2.0], 4)
+    params = dict(n_layers=8, n_units=64, dropout=0.05, optimizer="sgd", random_state=13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = SNNRegressor(**params, learning_rate=0.05).fit(X, y)
+    assert max(reg.loss_curve_) > 10, "the epochs' losses must cross the bound"
+    assert np.isfinite(reg.loss_curve_).all() and reg.score(X, y) > 0.5
+    # Sound weights without dropout: a step that really diverges is still caught.
+    with pytest.raises(ValueError, match="Training diverged"):
+        SNNRegressor(**params, learning_rate=1e9).fit(X, y)
