@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_snn import SNNClassifier, SNNRegressor
+from sklearn_snn._net import TensorBatchNet
 
 TINY = {"n_layers": 2, "n_units": 16, "max_iter": 20, "learning_rate": 0.01, "random_state": 0}
 
@@ -398,26 +400,48 @@ def test_predict_from_eight_threads_matches_serial(Estimator, classification_dat
 # An interrupted fit keeps what it has learned.
 
 
-def test_keyboard_interrupt_leaves_a_fitted_estimator(classification_data):
+def test_keyboard_interrupt_leaves_a_fitted_estimator(classification_data, monkeypatch):
     X, y = classification_data
     # Warm up: the first optimizer step imports parts of torch lazily, and an
     # interrupt during an import would escape any fit.
     SNNClassifier(**dict(TINY, max_iter=2)).fit(X, y)
     model = SNNClassifier(**dict(TINY, max_iter=100_000, n_iter_no_change=100_000, tol=0.0))
+    # A Ctrl-C before the first epoch ends the fit with nothing learned (the
+    # estimator stays as it was); this test is about one during training, so the
+    # signal goes out only once the fourth epoch has begun, from another thread.
+    training = threading.Event()
+    on_epoch_begin = TensorBatchNet.on_epoch_begin
+
+    def mark_training(net, *args, **kwargs):
+        if len(net.history) >= 4:
+            training.set()
+        return on_epoch_begin(net, *args, **kwargs)
+
+    monkeypatch.setattr(TensorBatchNet, "on_epoch_begin", mark_training)
+
+    finished = threading.Event()
+
+    def interrupt():
+        training.wait(timeout=60)
+        time.sleep(0.2)
+        if not finished.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+
     # A process started in the background by a non-interactive shell (nohup, CI
     # runners) inherits SIGINT as ignored, and Python then installs no handler:
     # put Python's own Ctrl-C handler in place for the test.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    sender = threading.Thread(target=interrupt)
+    sender.start()
     try:
         with pytest.warns(UserWarning, match="[Ii]nterrupted"):
             model.fit(X, y)
     except KeyboardInterrupt:
         pytest.fail("KeyboardInterrupt escaped fit")
     finally:
-        timer.cancel()
-        timer.join()
+        finished.set()
+        training.set()  # wakes the sender if fit failed before training
+        sender.join()
         signal.signal(signal.SIGINT, previous)
     assert 1 <= model.n_iter_ < 100_000
     assert len(model.loss_curve_) == len(model.history_) == model.n_iter_
