@@ -30,6 +30,7 @@ from ._validation import (
     check_finite_outputs,
     check_standardization,
     explain_column_error,
+    first_batch_notice,
 )
 from .theory import selu_parameters
 
@@ -318,7 +319,12 @@ class BaseSNN(BaseEstimator):
         if len(indices) == 0:
             raise ValueError("All sample weights are zero: there is nothing to train on.")
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        notices = []
         if first_call:
+            if incremental and self.standardize:
+                scaled_target = target if self._y_numeric else None
+                notice = first_batch_notice(X, scaled_target, indices)
+                notices += [(notice, UserWarning)] if notice else []
             self._input_mean, self._input_scale = self._standardization(X, indices, weights)
             target = self._fit_target_transform(target, indices, weights)
         else:
@@ -348,7 +354,9 @@ class BaseSNN(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         epochs_before = len(self.net_.history)
         self.net_.partial_fit(train_data, epochs=epochs)
-        return self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
+        return notices + self._record_fit_attributes(
+            epochs_before, epochs, incremental, prior_loss
+        )
 
     def _check_continuation(self):
         """Refuse what a continued fit cannot honour; apply new optimizer settings."""

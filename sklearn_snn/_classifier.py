@@ -147,7 +147,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         """Train the network for one epoch on ``X`` and ``y``.
 
         The first call initializes the network and the standardization, which
-        later calls keep.
+        later calls keep. A feature constant in the first batch is centred and
+        left unscaled, with a ``UserWarning`` naming it: give the first call a
+        batch in which every feature varies.
 
         Parameters
         ----------

@@ -86,7 +86,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         """Train the network for one epoch on ``X`` and ``y``.
 
         The first call initializes the network and the standardization of
-        inputs and targets, which later calls keep.
+        inputs and targets, which later calls keep. A column constant in the
+        first batch is centred and left unscaled, with a ``UserWarning``
+        naming it: give the first call a batch in which every column varies.
 
         Parameters
         ----------

@@ -106,3 +106,53 @@ def check_finite_outputs(values, what="network's outputs"):
             f"{int(np.flatnonzero(bad)[0])}: their features lie far outside the range "
             "seen in fit."
         )
+
+
+def first_batch_notice(X, target, indices):
+    """Warning text for a first ``partial_fit`` batch too narrow to standardize from.
+
+    ``partial_fit`` learns the standardization from its first batch only. A
+    column constant in that batch is centred and left unscaled, which is right
+    for a constant feature and wrong for one that varies in later batches.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The first batch.
+    target : ndarray of shape (n_samples, n_targets) or None
+        Targets that are standardized too (regression), or None.
+    indices : ndarray of int
+        Rows of the batch that train (non-zero weight).
+
+    Returns
+    -------
+    message : str or None
+        None when every feature (and target) varies in the batch.
+    """
+    parts = [("feature(s)", _constant_columns(X, indices))]
+    if target is not None:
+        parts.append(("target(s)", _constant_columns(target, indices)))
+    found = [f"{what} {_listed(columns)}" for what, columns in parts if len(columns)]
+    if not found:
+        return None
+    return (
+        f"partial_fit learns the standardization from its first batch only, and "
+        f"{' and '.join(found)} are constant in this batch of {len(indices)} distinct "
+        "row(s): they are centred on that value and not scaled, for this and every later "
+        "call. If they vary in later batches, pass a first batch in which they vary, or "
+        "standardize the data yourself and set standardize=False."
+    )
+
+
+def _constant_columns(values, indices):
+    rows = values[indices]
+    low, high = rows.min(axis=0), rows.max(axis=0)
+    if hasattr(low, "toarray"):
+        low, high = low.toarray(), high.toarray()
+    return np.flatnonzero(np.ravel(low) == np.ravel(high))
+
+
+def _listed(columns, limit=10):
+    shown = ", ".join(str(int(column)) for column in columns[:limit])
+    more = f", ... ({len(columns)} in all)" if len(columns) > limit else ""
+    return f"[{shown}{more}]"

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -202,6 +204,28 @@ def test_partial_fit_trains_one_epoch_per_call(classification_data, small_params
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
     clf.partial_fit(X[:10], y[:10])
     assert clf.n_iter_ == 6
+
+
+def test_partial_fit_warns_of_columns_the_first_batch_cannot_scale(
+    classification_data, small_params
+):
+    X, y = classification_data
+    X = X.copy()
+    X[:20, 3] = 2.0  # constant in the first batch only
+    clf = SNNClassifier(**small_params)
+    with pytest.warns(UserWarning, match=r"feature\(s\) \[3\] are constant in this batch of 20"):
+        clf.partial_fit(X[:20], y[:20], classes=[0, 1, 2])
+    # As the warning says: centred on the batch's value, not scaled.
+    assert clf._input_mean[3] == 2.0 and clf._input_scale[3] == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf.partial_fit(X, y)  # later calls learn no standardization
+        SNNClassifier(**small_params).partial_fit(X, y, classes=[0, 1, 2])
+        SNNClassifier(**small_params, standardize=False).partial_fit(
+            X[:20], y[:20], classes=[0, 1, 2]
+        )
+    with pytest.warns(UserWarning, match=r"\[0, 1, 2, 3, 4, 5, 6, 7\] .* batch of 1 "):
+        SNNClassifier(**small_params).partial_fit(X[:1], y[:1], classes=[0, 1, 2])
 
 
 def test_warm_start_continues_training(classification_data, small_params):

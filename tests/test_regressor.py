@@ -81,6 +81,18 @@ def test_partial_fit_rejects_different_target_width(regression_data, small_param
         reg.partial_fit(X, np.column_stack([y, y]))
 
 
+def test_partial_fit_warns_of_a_target_constant_in_the_first_batch(
+    regression_data, small_params
+):
+    X, y = regression_data
+    y = y.copy()
+    y[:10] = 7.0
+    with pytest.warns(UserWarning, match=r"target\(s\) \[0\] are constant") as record:
+        reg = SNNRegressor(**small_params).partial_fit(X[:10], y[:10])
+    assert "feature" not in str(record[0].message)
+    assert reg._target_mean[0] == 7.0 and reg._target_scale[0] == 1.0
+
+
 def test_all_zero_sample_weights_raise(regression_data):
     X, y = regression_data
     with pytest.raises(ValueError, match="non-zero"):
