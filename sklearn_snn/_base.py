@@ -70,11 +70,15 @@ PARAMETERS_DOC = """n_layers : int, default=4
         a SELU constant in this package.
 
     batch_size : "auto" or int, default="auto"
-        Rows per mini-batch; ``"auto"`` uses ``min(64, n_samples)``, chosen
-        with the accuracy benchmark (:doc:`/accuracy`).
+        Distinct rows per mini-batch; ``"auto"`` uses ``min(64, n)`` for the
+        ``n`` distinct training rows, chosen with the accuracy benchmark
+        (:doc:`/accuracy`).
 
     max_iter : int, default=200
-        Maximum number of epochs.
+        Maximum number of epochs. An epoch is one pass over the distinct
+        training rows: a row repeated ``k`` times is one sample of weight
+        ``k``, so data with many repeated rows takes fewer optimizer steps per
+        epoch than its row count suggests.
 
     early_stopping : bool, default=True
         Whether to hold out ``validation_fraction`` of the training data and
