@@ -49,7 +49,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
     shape : {"rectangular", "conic"}, default="rectangular"
         ``"rectangular"``: every hidden layer has ``n_units`` units.
         ``"conic"``: widths shrink geometrically from ``n_units`` towards the
-        number of outputs, and no layer is narrower than the outputs (with
+        number of outputs, and no layer is narrower than the outputs or than
+        2 units (a single SELU unit would bound the output on one side; with
         more outputs than ``n_units``, every layer has as many units as
         outputs).
 

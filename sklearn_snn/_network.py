@@ -21,7 +21,9 @@ def hidden_widths(n_layers, n_units, n_outputs, shape):
     shape : {"rectangular", "conic"}
         ``"rectangular"`` keeps every layer at ``n_units``; ``"conic"`` shrinks
         the widths geometrically from ``n_units`` towards ``n_outputs``, never
-        below ``n_outputs``.
+        below ``n_outputs`` nor below 2 units (unless ``n_units`` is 1): a
+        single SELU unit is bounded below by ``-lambda * alpha``, so a
+        one-unit layer would bound the network's output on one side.
 
     Returns
     -------
@@ -35,13 +37,16 @@ def hidden_widths(n_layers, n_units, n_outputs, shape):
     [256, 76, 23, 7]
     >>> hidden_widths(3, 8, 20, "conic")
     [20, 20, 20]
+    >>> hidden_widths(16, 256, 1, "conic")[-4:]
+    [4, 3, 2, 2]
     """
     if shape == "rectangular":
         return [n_units] * n_layers
     if shape != "conic":
         raise ValueError(f"shape must be 'rectangular' or 'conic', got {shape!r}.")
     ratio = (min(n_outputs, n_units) / n_units) ** (1.0 / n_layers)
-    return [max(n_outputs, round(n_units * ratio**i), 1) for i in range(n_layers)]
+    floor = max(n_outputs, min(2, n_units))
+    return [max(floor, round(n_units * ratio**i)) for i in range(n_layers)]
 
 
 class SelfNormalizingNetwork(nn.Module):
@@ -65,7 +70,8 @@ class SelfNormalizingNetwork(nn.Module):
     shape : {"rectangular", "conic"}, default="rectangular"
         ``"rectangular"``: every hidden layer has ``n_units`` units.
         ``"conic"``: widths shrink geometrically from ``n_units`` towards
-        ``n_outputs``.
+        ``n_outputs``, never below ``n_outputs`` nor 2 (see
+        :func:`hidden_widths`).
     dropout : float, default=0.0
         Alpha dropout rate after every hidden layer.
     alpha : float, default=SELU_ALPHA

@@ -22,6 +22,17 @@ def test_widths_rectangular_and_conic():
     np.testing.assert_allclose(ratios, ratios[0], rtol=0.1)
 
 
+def test_conic_layers_keep_two_units_for_one_output():
+    # One SELU unit is bounded below by -lambda * alpha, so after a 1-unit layer
+    # the output could only grow in one direction from there.
+    deep = hidden_widths(32, 256, 1, "conic")
+    geometric = [round(256 * 256 ** (-i / 32)) for i in range(32)]
+    assert deep == [max(2, width) for width in geometric] and geometric[-1] == 1
+    assert hidden_widths(16, 256, 1, "conic")[-2:] == [2, 2]
+    assert hidden_widths(3, 1, 1, "conic") == [1, 1, 1]  # as asked for
+    assert hidden_widths(4, 256, 300, "conic") == [300] * 4
+
+
 def test_structure_linear_selu_alpha_dropout_then_head():
     net = SelfNormalizingNetwork(7, 3, n_layers=3, n_units=16, dropout=0.05)
     assert len(net.hidden) == 3
