@@ -359,9 +359,7 @@ class BaseSNN(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         epochs_before = len(self.net_.history)
         self.net_.partial_fit(train_data, epochs=epochs)
-        return notices + self._record_fit_attributes(
-            epochs_before, epochs, incremental, prior_loss
-        )
+        return notices + self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
 
     def _check_continuation(self):
         """Refuse what a continued fit cannot honour; apply new optimizer settings."""
@@ -604,10 +602,17 @@ class BaseSNN(BaseEstimator):
                 )
             )
         elif stopper is not None and len(this_fit) == epochs and not stopped:
+            monitored = (
+                "validation loss (the best epoch's weights are kept)"
+                if self.early_stopping
+                else "training loss"
+            )
             messages.append(
                 (
                     f"Maximum iterations ({epochs}) reached and the optimization "
-                    "hasn't converged yet.",
+                    f"hasn't converged yet: the {monitored} fell by more than "
+                    f"tol={self.tol:g} within the last {min(stopper.patience, epochs)} "
+                    "epochs. Raise max_iter to train longer.",
                     ConvergenceWarning,
                 )
             )

@@ -300,8 +300,16 @@ def test_log_proba_stays_finite_for_confident_predictions(binary_data, small_par
 
 def test_max_iter_without_convergence_warns(binary_data):
     X, y = binary_data
-    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations") as record:
         SNNClassifier(n_layers=1, n_units=8, max_iter=2, random_state=0).fit(X, y)
+    assert (
+        "the validation loss (the best epoch's weights are kept) fell by more than "
+        "tol=0.0001 within the last 2 epochs. Raise max_iter" in str(record[0].message)
+    )
+    with pytest.warns(ConvergenceWarning, match="the training loss fell .* last 2 epochs"):
+        SNNClassifier(n_layers=1, n_units=8, max_iter=2, early_stopping=False, random_state=0).fit(
+            X, y
+        )
 
 
 def test_verbose_prints_skorch_epoch_log(binary_data, capsys):
