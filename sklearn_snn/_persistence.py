@@ -49,8 +49,22 @@ def restore_net(net, state):
     -------
     net : TensorBatchNet
         ``net``, holding the saved weights, optimizer state and history.
+
+    Raises
+    ------
+    ValueError
+        If the saved weights do not fit ``net`` (a model saved by a version
+        that built other layer widths).
     """
-    net.module_.load_state_dict(_to_tensors(state["module"]))
+    try:
+        net.module_.load_state_dict(_to_tensors(state["module"]))
+    except RuntimeError as error:
+        raise ValueError(
+            "The saved weights do not fit the network this version of sklearn-snn "
+            "builds for the model's parameters: the model was saved by another "
+            "version. Load it with the sklearn-snn version that saved it.\n"
+            f"{error}"
+        ) from error
     net.lr = state["lr"]
     net.initialize_optimizer()
     optimizer = _to_tensors(state["optimizer"])

@@ -206,3 +206,22 @@ def test_malicious_skops_file_does_not_run_code(tmp_path):
     sio.load(path, trusted=["builtins.exec"])
     assert marker.exists()
     os.remove(marker)
+
+
+def test_weights_of_another_architecture_raise_a_clear_error(regression_data):
+    # A model saved when a conic network for one output still ended in a 1-unit
+    # layer: its weights no longer fit the widths this version builds.
+    X, y = regression_data
+    model = SNNRegressor(n_layers=4, n_units=4, shape="conic", max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    state = model.__getstate__()
+    weights = state["_net_state"]["module"]
+    assert weights["hidden.3.0.weight"].shape == (2, 2)
+    weights["hidden.3.0.weight"] = weights["hidden.3.0.weight"][:1]
+    weights["hidden.3.0.bias"] = weights["hidden.3.0.bias"][:1]
+    weights["output.weight"] = weights["output.weight"][:, :1]
+    loaded = SNNRegressor.__new__(SNNRegressor)
+    with pytest.raises(ValueError, match=r"(?s)saved by another version.*hidden.3.0.weight"):
+        loaded.__setstate__(state)
