@@ -602,17 +602,23 @@ class BaseSNN(BaseEstimator):
                 )
             )
         elif stopper is not None and len(this_fit) == epochs and not stopped:
-            monitored = (
-                "validation loss (the best epoch's weights are kept)"
-                if self.early_stopping
-                else "training loss"
-            )
+            monitored = "validation" if self.early_stopping else "training"
+            if epochs > stopper.patience:
+                reason = (
+                    f"the {monitored} loss fell by more than tol={self.tol:g} within "
+                    f"the last {stopper.patience} epochs"
+                )
+            else:
+                reason = (
+                    f"max_iter={epochs} epochs are not more than "
+                    f"n_iter_no_change={stopper.patience}, so the {monitored} loss "
+                    "could not be seen to stall"
+                )
+            kept = " The best epoch's weights are kept." if self.early_stopping else ""
             messages.append(
                 (
                     f"Maximum iterations ({epochs}) reached and the optimization "
-                    f"hasn't converged yet: the {monitored} fell by more than "
-                    f"tol={self.tol:g} within the last {min(stopper.patience, epochs)} "
-                    "epochs. Raise max_iter to train longer.",
+                    f"hasn't converged yet: {reason}.{kept} Raise max_iter to train longer.",
                     ConvergenceWarning,
                 )
             )

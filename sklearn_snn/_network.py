@@ -70,8 +70,8 @@ class SelfNormalizingNetwork(nn.Module):
     shape : {"rectangular", "conic"}, default="rectangular"
         ``"rectangular"``: every hidden layer has ``n_units`` units.
         ``"conic"``: widths shrink geometrically from ``n_units`` towards
-        ``n_outputs``, never below ``n_outputs`` nor 2 (see
-        :func:`hidden_widths`).
+        ``n_outputs``, never below ``n_outputs`` nor 2 units (one SELU unit
+        would bound the output on one side).
     dropout : float, default=0.0
         Alpha dropout rate after every hidden layer.
     alpha : float, default=SELU_ALPHA

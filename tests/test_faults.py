@@ -408,7 +408,7 @@ def test_keyboard_interrupt_leaves_a_fitted_estimator(classification_data, monke
     model = SNNClassifier(**dict(TINY, max_iter=100_000, n_iter_no_change=100_000, tol=0.0))
     # A Ctrl-C before the first epoch ends the fit with nothing learned (the
     # estimator stays as it was); this test is about one during training, so the
-    # signal goes out only once the fourth epoch has begun, from another thread.
+    # signal goes out only once four epochs have finished, from another thread.
     training = threading.Event()
     on_epoch_begin = TensorBatchNet.on_epoch_begin
 

@@ -81,9 +81,7 @@ def test_partial_fit_rejects_different_target_width(regression_data, small_param
         reg.partial_fit(X, np.column_stack([y, y]))
 
 
-def test_partial_fit_warns_of_a_target_constant_in_the_first_batch(
-    regression_data, small_params
-):
+def test_partial_fit_warns_of_a_target_constant_in_the_first_batch(regression_data, small_params):
     X, y = regression_data
     y = y.copy()
     y[:10] = 7.0
