@@ -39,6 +39,7 @@ _OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.
 _ARCHITECTURE = ("n_layers", "n_units", "shape", "dropout", "fixed_point", "standardize")
 _OPTIMIZER_SETTINGS = ("optimizer", "learning_rate", "weight_decay")
 _SCALER_CHUNK_ROWS = 65536
+_NONE = np.array([], dtype=np.intp)  # no column
 
 PARAMETERS_DOC = """n_layers : int, default=4
         Number of hidden SELU layers.
@@ -263,7 +264,8 @@ class BaseSNN(BaseEstimator):
         self.fixed_point = fixed_point
 
     # Subclasses define: _criterion(), _score_raw(y, raw, weight),
-    # _fit_targets(y, X, incremental, classes) -> encoded y for the loss.
+    # _fit_targets(y, X, incremental, classes) -> encoded y for the loss,
+    # _fit_target_transform(target, indices, weights) -> (scaled target, unscaled columns).
 
     @property
     def history_(self):
@@ -326,12 +328,12 @@ class BaseSNN(BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         notices = []
         if first_call:
-            if incremental and self.standardize:
-                scaled_target = target if self._y_numeric else None
-                notice = first_batch_notice(X, scaled_target, indices)
-                notices += [(notice, UserWarning)] if notice else []
-            self._input_mean, self._input_scale = self._standardization(X, indices, weights)
-            target = self._fit_target_transform(target, indices, weights)
+            self._input_mean, self._input_scale, unscaled = self._standardization(
+                X, indices, weights
+            )
+            target, unscaled_targets = self._fit_target_transform(target, indices, weights)
+            notice = incremental and first_batch_notice(unscaled, unscaled_targets, len(indices))
+            notices += [(notice, UserWarning)] if notice else []
         else:
             target = self._transform_target(target)
 
@@ -414,20 +416,21 @@ class BaseSNN(BaseEstimator):
         return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
     def _standardization(self, X, indices, weights):
-        """Per-feature ``(mean, scale)`` that map inputs to the fixed point.
+        """Per-feature ``(mean, scale, unscaled)`` that map inputs to the fixed point.
 
         Inputs are standardized, then given the fixed point's mean and variance:
         ``(x - mean) / scale`` equals ``sqrt(var) * z + mean_fp`` for the
-        standardized ``z``.
+        standardized ``z``. ``unscaled`` lists the features too constant to
+        scale (see ``unscaled_columns``).
         """
         n_features = X.shape[1]
         if not self.standardize:
-            return np.zeros(n_features), np.ones(n_features)
+            return np.zeros(n_features), np.ones(n_features), _NONE
         scaler = _weighted_scaler(X, indices, weights)
         check_standardization(scaler.mean_, scaler.scale_, "Feature(s)")
         fixed_mean, fixed_var = self.fixed_point
         scale = scaler.scale_ / np.sqrt(fixed_var)
-        return scaler.mean_ - fixed_mean * scale, scale
+        return scaler.mean_ - fixed_mean * scale, scale, unscaled_columns(scaler)
 
     def _split(self, indices, weights, target, seed, incremental):
         """Training and validation ``(rows, weights)`` (validation None without early stopping)."""
@@ -708,6 +711,15 @@ def _full_weights(n_rows, rows, weights):
 def weights_of(data):
     """Float64 sample weights of a :class:`TrainingData`, on the host."""
     return data.weight.cpu().numpy().astype(np.float64)
+
+
+def unscaled_columns(scaler):
+    """Columns a fitted StandardScaler left at scale 1 because they are constant.
+
+    The scaler gives scale 1 to columns of zero or rounding-level variance; a
+    column of variance exactly 1 also has scale 1 but is scaled.
+    """
+    return np.flatnonzero((scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0))
 
 
 def _weighted_scaler(data, indices, weights):

@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
-from ._base import BaseSNN, fill_doc
+from ._base import _NONE, BaseSNN, fill_doc
 
 
 @fill_doc
@@ -359,7 +359,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         return sample_weight
 
     def _fit_target_transform(self, target, indices, weights):
-        return target
+        return target, _NONE  # labels are not scaled
 
     def _transform_target(self, target):
         return target

@@ -6,7 +6,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
-from ._base import BaseSNN, _weighted_scaler, fill_doc
+from ._base import _NONE, BaseSNN, _weighted_scaler, fill_doc, unscaled_columns
 from ._validation import check_finite_outputs, check_standardization
 
 
@@ -156,14 +156,16 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         return y.reshape(len(y), -1).astype(np.float64)
 
     def _fit_target_transform(self, target, indices, weights):
+        unscaled = _NONE
         if self.standardize:
             scaler = _weighted_scaler(target, indices, weights)
             check_standardization(scaler.mean_, scaler.scale_, "Target(s)")
             self._target_mean, self._target_scale = scaler.mean_, scaler.scale_
+            unscaled = unscaled_columns(scaler)
         else:
             self._target_mean = np.zeros(target.shape[1])
             self._target_scale = np.ones(target.shape[1])
-        return self._transform_target(target)
+        return self._transform_target(target), unscaled
 
     def _transform_target(self, target):
         return (target - self._target_mean) / self._target_scale

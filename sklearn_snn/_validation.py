@@ -108,7 +108,7 @@ def check_finite_outputs(values, what="network's outputs"):
         )
 
 
-def first_batch_notice(X, target, indices):
+def first_batch_notice(features, targets, n_rows):
     """Warning text for a first ``partial_fit`` batch too narrow to standardize from.
 
     ``partial_fit`` learns the standardization from its first batch only. A
@@ -117,39 +117,27 @@ def first_batch_notice(X, target, indices):
 
     Parameters
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        The first batch.
-    target : ndarray of shape (n_samples, n_targets) or None
-        Targets that are standardized too (regression), or None.
-    indices : ndarray of int
-        Rows of the batch that train (non-zero weight).
+    features, targets : ndarray of int
+        Features and (scaled regression) targets left unscaled as constant.
+    n_rows : int
+        Distinct rows of the batch that train (non-zero weight).
 
     Returns
     -------
     message : str or None
-        None when every feature (and target) varies in the batch.
+        None when every feature and target is scaled.
     """
-    parts = [("feature(s)", _constant_columns(X, indices))]
-    if target is not None:
-        parts.append(("target(s)", _constant_columns(target, indices)))
+    parts = [("feature(s)", features), ("target(s)", targets)]
     found = [f"{what} {_listed(columns)}" for what, columns in parts if len(columns)]
     if not found:
         return None
     return (
         f"partial_fit learns the standardization from its first batch only, and "
-        f"{' and '.join(found)} are constant in this batch of {len(indices)} distinct "
+        f"{' and '.join(found)} are constant in this batch of {n_rows} distinct "
         "row(s): they are centred on that value and not scaled, for this and every later "
         "call. If they vary in later batches, pass a first batch in which they vary, or "
         "standardize the data yourself and set standardize=False."
     )
-
-
-def _constant_columns(values, indices):
-    rows = values[indices]
-    low, high = rows.min(axis=0), rows.max(axis=0)
-    if hasattr(low, "toarray"):
-        low, high = low.toarray(), high.toarray()
-    return np.flatnonzero(np.ravel(low) == np.ravel(high))
 
 
 def _listed(columns, limit=10):

@@ -226,6 +226,13 @@ def test_partial_fit_warns_of_columns_the_first_batch_cannot_scale(
         )
     with pytest.warns(UserWarning, match=r"\[0, 1, 2, 3, 4, 5, 6, 7\] .* batch of 1 "):
         SNNClassifier(**small_params).partial_fit(X[:1], y[:1], classes=[0, 1, 2])
+    # Constant as the scaler sees it: rounding-level variance is, a balanced
+    # +-1 column (variance exactly 1, scale 1) is not.
+    X[:20, 5] = 1e8 + 1e-7 * np.random.default_rng(0).normal(size=20)
+    X[:20, 6] = np.tile([1.0, -1.0], 10)
+    with pytest.warns(UserWarning, match=r"feature\(s\) \[3, 5\] are constant"):
+        clf = SNNClassifier(**small_params).partial_fit(X[:20], y[:20], classes=[0, 1, 2])
+    assert clf._input_scale[5] == clf._input_scale[6] == 1.0
 
 
 def test_warm_start_continues_training(classification_data, small_params):
