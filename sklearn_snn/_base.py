@@ -421,16 +421,15 @@ class BaseSNN(BaseEstimator):
         Inputs are standardized, then given the fixed point's mean and variance:
         ``(x - mean) / scale`` equals ``sqrt(var) * z + mean_fp`` for the
         standardized ``z``. ``unscaled`` lists the features too constant to
-        scale (see ``unscaled_columns``).
+        scale (see ``standardization_statistics``).
         """
         n_features = X.shape[1]
         if not self.standardize:
             return np.zeros(n_features), np.ones(n_features), _NONE
-        scaler = _weighted_scaler(X, indices, weights)
-        check_standardization(scaler.mean_, scaler.scale_, "Feature(s)")
+        mean, scale, unscaled = standardization_statistics(X, indices, weights, "Feature(s)")
         fixed_mean, fixed_var = self.fixed_point
-        scale = scaler.scale_ / np.sqrt(fixed_var)
-        return scaler.mean_ - fixed_mean * scale, scale, unscaled_columns(scaler)
+        scale = scale / np.sqrt(fixed_var)
+        return mean - fixed_mean * scale, scale, unscaled
 
     def _split(self, indices, weights, target, seed, incremental):
         """Training and validation ``(rows, weights)`` (validation None without early stopping)."""
@@ -713,13 +712,18 @@ def weights_of(data):
     return data.weight.cpu().numpy().astype(np.float64)
 
 
-def unscaled_columns(scaler):
-    """Columns a fitted StandardScaler left at scale 1 because they are constant.
+def standardization_statistics(data, indices, weights, what):
+    """Weighted ``(mean, scale, unscaled)`` of ``data[indices]`` for standardizing.
 
-    The scaler gives scale 1 to columns of zero or rounding-level variance; a
-    column of variance exactly 1 also has scale 1 but is scaled.
+    ``unscaled`` lists the columns StandardScaler left at scale 1 because their
+    variance is zero or at rounding level (a column of variance exactly 1 also
+    has scale 1, but is scaled). ``what`` names the columns in the error for
+    statistics that overflow.
     """
-    return np.flatnonzero((scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0))
+    scaler = _weighted_scaler(data, indices, weights)
+    check_standardization(scaler.mean_, scaler.scale_, what)
+    unscaled = np.flatnonzero((scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0))
+    return scaler.mean_, scaler.scale_, unscaled
 
 
 def _weighted_scaler(data, indices, weights):

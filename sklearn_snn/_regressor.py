@@ -6,8 +6,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
-from ._base import _NONE, BaseSNN, _weighted_scaler, fill_doc, unscaled_columns
-from ._validation import check_finite_outputs, check_standardization
+from ._base import _NONE, BaseSNN, fill_doc, standardization_statistics
+from ._validation import check_finite_outputs
 
 
 @fill_doc
@@ -158,10 +158,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def _fit_target_transform(self, target, indices, weights):
         unscaled = _NONE
         if self.standardize:
-            scaler = _weighted_scaler(target, indices, weights)
-            check_standardization(scaler.mean_, scaler.scale_, "Target(s)")
-            self._target_mean, self._target_scale = scaler.mean_, scaler.scale_
-            unscaled = unscaled_columns(scaler)
+            self._target_mean, self._target_scale, unscaled = standardization_statistics(
+                target, indices, weights, "Target(s)"
+            )
         else:
             self._target_mean = np.zeros(target.shape[1])
             self._target_scale = np.ones(target.shape[1])
