@@ -73,12 +73,7 @@ for script in sorted((REPO_ROOT / "examples").glob("*.py")):
     (GALLERY_SOURCE / script.name).symlink_to(script)
 
 # Examples the build shows without running them, and why.
-NOT_EXECUTED = {
-    "plot_self_normalization": (
-        "reads __file__, which sphinx-gallery never defines, and saves its figure "
-        "over docs/images/self_normalization.png"
-    ),
-}
+NOT_EXECUTED = {}
 # Examples find the datasets through $SKLEARN_SNN_DATA, by default ../shared/datasets.
 os.environ.setdefault("SKLEARN_SNN_DATA", str(REPO_ROOT.parent / "shared" / "datasets"))
 if not (Path(os.environ["SKLEARN_SNN_DATA"]) / "manifest.json").is_file():
@@ -87,7 +82,11 @@ if not (Path(os.environ["SKLEARN_SNN_DATA"]) / "manifest.json").is_file():
 sphinx_gallery_conf = {
     "examples_dirs": str(GALLERY_SOURCE.relative_to(DOCS)),
     "gallery_dirs": "auto_examples",
-    "filename_pattern": rf"/(?!({'|'.join(NOT_EXECUTED)})\.py)(plot_\w+|quickstart)\.py$",
+    "filename_pattern": (
+        rf"/(?!({'|'.join(NOT_EXECUTED)})\.py)(plot_\w+|quickstart)\.py$"
+        if NOT_EXECUTED
+        else r"/(plot_\w+|quickstart)\.py$"
+    ),
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "write_computation_times": False,

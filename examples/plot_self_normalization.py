@@ -10,14 +10,16 @@ with the *same* initial weights and the SELU, ReLU and tanh activations meet a
 real dataset: we look at the activation statistics layer by layer and at the
 gradient norms, then train the SELU and the ReLU network with plain SGD.
 
-Run it as a script::
+Run it as a script from the repository's root; this is how the figure of the
+user guide is made::
 
-    python examples/plot_self_normalization.py --dataset satimage
+    python examples/plot_self_normalization.py --output docs/images/self_normalization.png
 
 The data directory is ``--data-dir``, else ``$SKLEARN_SNN_DATA``, else
-``../shared/datasets`` next to the repository; it holds ``NAME.csv.gz`` files
-and a ``manifest.json`` that describes them. The figure is saved to
-``docs/images/self_normalization.png``.
+``../shared/datasets`` (relative to the working directory); it holds
+``NAME.csv.gz`` files and a ``manifest.json`` that describes them, read by
+:func:`sklearn_snn.datasets.load_dataset`. Without ``--output`` the figure is
+shown, not saved.
 """
 
 # %%
@@ -26,7 +28,6 @@ and a ``manifest.json`` that describes them. The figure is saved to
 # Numeric features are standardized, categorical ones one-hot encoded. A few
 # thousand rows are enough to see the effect and keep the run short.
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -40,18 +41,20 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from torch import nn
 
 from sklearn_snn import SelfNormalizingNetwork
+from sklearn_snn.datasets import load_dataset
 from sklearn_snn.diagnostics import gradient_statistics, layer_statistics, plot_layer_statistics
 
 # The networks are small: one thread is as fast as several, and stays fast
 # when other processes compete for the cores.
 torch.set_num_threads(1)
 start = time.perf_counter()
-REPO_ROOT = Path(__file__).resolve().parents[1]
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+parser = argparse.ArgumentParser(
+    description="Activation statistics and training of 32-layer SELU, ReLU and tanh networks."
+)
 parser.add_argument(
     "--data-dir",
     type=Path,
-    default=Path(os.environ.get("SKLEARN_SNN_DATA", REPO_ROOT.parent / "shared" / "datasets")),
+    default=Path(os.environ.get("SKLEARN_SNN_DATA", "../shared/datasets")),
 )
 parser.add_argument("--dataset", default="satimage", help="name of a dataset in the manifest")
 parser.add_argument(
@@ -60,9 +63,7 @@ parser.add_argument(
     default=None,
     help="SGD step size; default 0.01 for classification, 0.001 for regression",
 )
-parser.add_argument(
-    "--output", type=Path, default=REPO_ROOT / "docs" / "images" / "self_normalization.png"
-)
+parser.add_argument("--output", type=Path, default=None, help="save the figure to this file")
 args, _ = parser.parse_known_args()  # known only: notebooks pass their own arguments
 
 N_LAYERS, N_UNITS = 32, 128
@@ -70,26 +71,18 @@ N_TRAIN, N_VALID = 4000, 1000
 EPOCHS, BATCH_SIZE = 15, 128
 
 
-def load_dataset(data_dir, name):
+def load_features(data_dir, name):
     """Features as a float array, encoded targets and whether it is a classification task."""
-    manifest = {
-        entry["name"]: entry for entry in json.loads((data_dir / "manifest.json").read_text())
-    }
-    entry = manifest[name]
-    classification = entry["task"] != "regression"
-    strings = entry["categorical_columns"] + (["target"] if classification else [])
-    frame = pd.read_csv(data_dir / entry["file"], dtype={column: str for column in strings})
-    features = pd.get_dummies(
-        frame.drop(columns="target"), columns=entry["categorical_columns"], dtype=float
-    )
+    data = load_dataset(name, data_dir=data_dir)
+    features = pd.get_dummies(data.data, columns=data.categorical_columns, dtype=float)
     features = features.fillna(features.median())
-    target = frame["target"]
+    classification = data.task != "regression"
     if classification:
-        return features.to_numpy(float), LabelEncoder().fit_transform(target), True
-    return features.to_numpy(float), target.to_numpy(float), False
+        return features.to_numpy(float), LabelEncoder().fit_transform(data.target), True
+    return features.to_numpy(float), data.target.to_numpy(float), False
 
 
-X, y, classification = load_dataset(args.data_dir, args.dataset)
+X, y, classification = load_features(args.data_dir, args.dataset)
 # The squared error of a 32-layer network starts with larger gradients than
 # the cross-entropy; the smaller step keeps SGD from diverging.
 LEARNING_RATE = args.learning_rate or (0.01 if classification else 0.001)
@@ -253,6 +246,10 @@ axes[1, 1].set_title(f"32 layers trained with SGD on {args.dataset}")
 lines = axes[1, 1].get_lines() + score_axis.get_lines()
 axes[1, 1].legend(lines, [line.get_label() for line in lines], loc="center right")
 figure.suptitle(f"{N_LAYERS} layers of {N_UNITS} units, LeCun-normal weights, {args.dataset}")
-args.output.parent.mkdir(parents=True, exist_ok=True)
-figure.savefig(args.output, dpi=100)
-print(f"\nFigure saved to {args.output}; ran in {time.perf_counter() - start:.1f} s")
+print(f"\nRan in {time.perf_counter() - start:.1f} s")
+if args.output is None:
+    plt.show()
+else:
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(args.output, dpi=100)
+    print(f"Figure saved to {args.output}")
