@@ -155,14 +155,17 @@ ATTRIBUTES_DOC = """n_features_in_ : int
         Number of epochs trained since the network was initialized.
 
     loss_curve_ : list of float
-        Sample-weighted training loss of each epoch.
+        Sample-weighted training loss of each epoch, averaged over its batches
+        as they were trained on; NaN or inf for an epoch that diverged (whose
+        weights were then undone).
 
     best_loss_ : float or None
-        Lowest training loss; None with ``early_stopping=True``.
+        Lowest finite training loss; None with ``early_stopping=True``.
 
     validation_scores_ : list of float or None
         Validation score (accuracy or R²) of each epoch with
-        ``early_stopping=True``, else None.
+        ``early_stopping=True`` (NaN for an epoch whose predictions were not
+        finite), else None.
 
     best_validation_score_ : float or None
         Validation score (accuracy or R²) of the restored epoch, the last one
@@ -356,7 +359,7 @@ class BaseSNN(BaseEstimator):
         if first_call:
             self.net_ = self._build_net(X.shape[1], seed, device)
         prior_loss = self._prior_loss(train_data.y.cpu().numpy(), weights_of(train_data))
-        self._configure_epochs(train_data, valid_data, incremental, prior_loss)
+        self._configure_epochs(train_data, valid_data, incremental, continuing, prior_loss)
 
         epochs = 1 if incremental else self.max_iter
         epochs_before = len(self.net_.history)
@@ -518,17 +521,23 @@ class BaseSNN(BaseEstimator):
             )
         return selu_parameters(*fixed_point)
 
-    def _starting_loss(self, train_data):
-        """Loss of the network as this fit starts, on its first 1,024 training rows.
+    def _divergence_baseline(self, train_data, prior_loss, continuing):
+        """The loss the divergence guard measures training against.
 
-        On a few rows a freshly initialized network can start far above the loss
-        of predicting the prior; the divergence guard must not mistake that for
-        divergence. Non-finite values count as zero.
+        The largest of ``prior_loss``, 1 and the loss of the freshly built
+        network on the first 1,024 training rows of the first fit (on a few
+        rows a new network can start far above the loss of predicting the
+        prior, which the guard must not take for divergence). That loss is
+        kept for continued fits: measured again, a network that an earlier
+        call left worse would raise the bar with every call. Non-finite
+        values count as zero.
         """
-        loss = evaluation_loss(self.net_, train_data)
-        return loss if np.isfinite(loss) else 0.0
+        if not continuing or not hasattr(self, "_initial_loss"):  # older models lack it
+            loss = evaluation_loss(self.net_, train_data)
+            self._initial_loss = loss if np.isfinite(loss) else 0.0
+        return max(prior_loss, self._initial_loss, 1.0)
 
-    def _configure_epochs(self, train_data, valid_data, incremental, prior_loss):
+    def _configure_epochs(self, train_data, valid_data, incremental, continuing, prior_loss):
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = min(self._auto_batch_size, len(train_data))
@@ -555,7 +564,7 @@ class BaseSNN(BaseEstimator):
         net.verbose = self.verbose
         # The guard runs first: early stopping must not end training on a
         # diverged epoch before the guard has restored sound weights.
-        baseline = max(prior_loss, self._starting_loss(train_data), 1.0)
+        baseline = self._divergence_baseline(train_data, prior_loss, continuing)
         net.callbacks = [("divergence_guard", DivergenceGuard(baseline))] + [
             (name, callback)
             for name, callback in (("stopper", stopper), ("progress_bar", progress_bar))
@@ -579,7 +588,7 @@ class BaseSNN(BaseEstimator):
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if history else []
         self.validation_scores_ = self.best_validation_score_ = None
-        self.best_loss_ = min(self.loss_curve_, default=None)
+        self.best_loss_ = min(filter(np.isfinite, self.loss_curve_), default=None)
         callbacks = dict(self.net_.callbacks_)
         stopper, guard = callbacks.get("stopper"), callbacks["divergence_guard"]
         if self.early_stopping and not incremental and this_fit:

@@ -20,14 +20,18 @@ class DivergenceGuard(Callback):
     An epoch diverged when its training loss is not finite, or exceeds
     ``10 * baseline_loss`` and so does the loss of its final weights without
     dropout (on up to 1,024 training rows), so that the noise of alpha
-    dropout on a few rows is not taken for divergence. The estimators pass
-    the largest of the loss of predicting the target's prior (class
-    frequencies, or the mean target), the loss of the network as the fit
-    starts, and 1. The guard then restores the
-    weights with which the best epoch so far began (an epoch's loss is measured
-    while its updates happen, so its final weights may already be broken),
-    divides the learning rate by 10 and starts the optimizer afresh. After
-    ``max_recoveries`` such steps it raises :class:`TrainingDiverged`.
+    dropout on a few rows is not taken for divergence. An epoch's loss is
+    measured while its updates happen, so when training ends the final
+    weights are checked the same way: the call's last update must not leave
+    them broken either. The estimators pass the largest of the loss of
+    predicting the target's prior (class frequencies, or the mean target),
+    the loss of the network when it was built (measured on the first fit's
+    data and kept for continued fits, so that a network an earlier call left
+    worse does not lower the bar), and 1. The guard then restores the
+    weights with which the best epoch so far began (the weights the call
+    started with if no epoch was sound), divides the learning rate by 10 and
+    starts the optimizer afresh. After ``max_recoveries`` such steps it raises
+    :class:`TrainingDiverged`.
 
     Parameters
     ----------
@@ -51,8 +55,7 @@ class DivergenceGuard(Callback):
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         loss = net.history[-1, "train_loss"]
-        bound = _DIVERGENCE_FACTOR * self.baseline_loss
-        if math.isfinite(loss) and loss <= bound:
+        if math.isfinite(loss) and loss <= self.bound:
             if loss < self.best_loss_:
                 self.best_loss_ = loss
                 self.best_weights_ = self.epoch_start_weights_
@@ -60,13 +63,30 @@ class DivergenceGuard(Callback):
         if math.isfinite(loss) and dataset_train is not None:
             # Alpha dropout on a few rows can make the loss measured during the
             # epoch noisy; the weights themselves may still be sound.
-            if evaluation_loss(net, dataset_train) <= bound:
+            if evaluation_loss(net, dataset_train) <= self.bound:
                 return
+        self._recover(net, loss, "training loss")
+
+    def on_train_end(self, net, X=None, **kwargs):
+        # Every epoch's loss was measured before its last update; the weights
+        # the call ends with are checked here, without dropout.
+        if X is None or not len(net.history):
+            return
+        loss = evaluation_loss(net, X)
+        if loss > self.bound:
+            self._recover(net, loss, "loss of the final weights")
+
+    @property
+    def bound(self):
+        """The loss above which training counts as diverged."""
+        return _DIVERGENCE_FACTOR * self.baseline_loss
+
+    def _recover(self, net, loss, what):
         if len(self.recoveries_) == self.max_recoveries:
             raise TrainingDiverged(
-                f"Training diverged (training loss {loss:.4g} against a baseline of "
+                f"Training diverged ({what} {loss:.4g} against a baseline of "
                 f"{self.baseline_loss:.4g}, the loss of predicting the prior or of the "
-                f"starting network) even after lowering the learning rate "
+                f"freshly built network) even after lowering the learning rate "
                 f"{self.max_recoveries} times to {net.lr:.3g}. Use a much smaller "
                 "learning_rate, or check the inputs and targets for extreme values."
             )

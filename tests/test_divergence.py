@@ -2,7 +2,9 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
 
 from sklearn_snn import SNNClassifier, SNNRegressor
 from sklearn_snn._net import TensorBatchNet
@@ -100,3 +102,55 @@ def test_dropout_noise_on_a_few_rows_is_not_divergence():
     # Sound weights without dropout: a step that really diverges is still caught.
     with pytest.raises(ValueError, match="Training diverged"):
         SNNRegressor(**params, learning_rate=1e9).fit(X, y)
+
+
+def test_last_update_that_breaks_the_network_is_undone():
+    # One full-batch SGD step of 1000 from a trained network: the epoch's loss
+    # is measured before the step and looks fine, the weights after it are not.
+    X, y = make_classification(300, 8, random_state=0)
+    clf = SNNClassifier(n_layers=3, n_units=32, max_iter=30, early_stopping=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    before = log_loss(y, clf.predict_proba(X))
+    clf.set_params(warm_start=True, optimizer="sgd", learning_rate=1e3, max_iter=1, batch_size=300)
+    with pytest.warns(ConvergenceWarning, match=r"learning rate lowered from 1e\+03 to 100"):
+        clf.fit(X, y)
+    assert log_loss(y, clf.predict_proba(X)) == pytest.approx(before, rel=1e-6)
+    assert clf.net_.lr == pytest.approx(100.0)
+
+
+def test_repeated_partial_fit_cannot_ratchet_the_divergence_bound_up():
+    # SGD at 10 makes some calls worse; each call used to measure divergence
+    # against the network as that call found it, so a network left worse by
+    # one call raised the bar for the next, and the model drifted to chance.
+    X, y = make_classification(300, 8, random_state=0)
+    clf = SNNClassifier(n_layers=3, n_units=32, optimizer="sgd", learning_rate=10.0, random_state=0)
+    baselines = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(6):
+            clf.partial_fit(X, y, classes=[0, 1])
+            guard = dict(clf.net_.callbacks_)["divergence_guard"]
+            baselines.append(guard.baseline_loss)
+            assert log_loss(y, clf.predict_proba(X)) <= 10 * guard.baseline_loss
+    assert baselines == [baselines[0]] * 6
+    assert clf.score(X, y) > 0.9
+
+
+def test_best_loss_skips_diverged_epochs():
+    X, y = make_classification(300, 8, random_state=0)
+    clf = SNNClassifier(
+        n_layers=3,
+        n_units=32,
+        max_iter=8,
+        optimizer="sgd",
+        learning_rate=10.0,
+        early_stopping=False,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="Training diverged"):
+        clf.fit(X, y)
+    assert not np.isfinite(clf.loss_curve_[0]), "the first epoch must diverge for this test"
+    finite = [loss for loss in clf.loss_curve_ if np.isfinite(loss)]
+    assert clf.best_loss_ == min(finite)
