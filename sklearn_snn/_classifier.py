@@ -6,12 +6,12 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from ._base import _NONE, BaseSNN, fill_doc
+from ._class_weight import class_sample_weight
 
 
 @fill_doc
@@ -26,9 +26,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     ----------
     {parameters}
 
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, multiplied into ``sample_weight``;
-        ``"balanced"`` weights classes inversely to their frequency.
+    class_weight : dict, list of dict, "balanced" or None, default=None
+        Weights of the classes in the loss, multiplied into ``sample_weight``:
+        a dict ``{{label: weight}}`` (classes it leaves out weigh 1), or for
+        multilabel targets a list of one dict ``{{0: weight, 1: weight}}`` per
+        label, whose weights multiply. ``"balanced"`` weights each class
+        inversely to its frequency in ``fit``'s data, counted with
+        ``sample_weight`` (a weight of 2 counts as two rows); for multilabel
+        targets, each label's 0 and 1 that way. ``partial_fit`` takes dicts
+        only.
 
     Attributes
     ----------
@@ -61,7 +67,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
     _parameter_constraints = {
         **BaseSNN._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
     }
     _y_numeric = False
 
@@ -321,13 +327,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         elif classes is not None:
             self._check_same_classes(classes, y)
         if classes is not None or not first_call:
-            self._check_known_labels(y)
+            self._check_known_labels(y, first_call)
         encoded = self._label_binarizer.transform(y)
         if self._label_binarizer.y_type_ == "multiclass":
             return encoded.argmax(axis=1)
         return encoded.astype(np.float32)
 
-    def _check_known_labels(self, y):
+    def _check_known_labels(self, y, first_call):
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(self.classes_):
                 raise ValueError(
@@ -340,8 +346,14 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if unseen:
             raise ValueError(
                 f"y contains labels that are not among the classes: {sorted(unseen, key=repr)}; "
-                f"the classes are {self.classes_.tolist()}. Pass every class "
-                "through `classes` on the first call to partial_fit."
+                f"the classes are {self.classes_.tolist()}. "
+                + (
+                    "Pass every class through `classes`."
+                    if first_call
+                    else "A continued fit (warm_start=True or partial_fit) keeps the classes "
+                    "of the first fit: list every class in `classes` on the first call to "
+                    "partial_fit, or fit a new model with warm_start=False."
+                )
             )
 
     def _check_same_classes(self, classes, y):
@@ -349,13 +361,16 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if expected.tolist() != self.classes_.tolist():
             raise ValueError(
                 f"classes={np.asarray(classes).tolist()} differs from the classes of the "
-                f"first call to partial_fit, {self.classes_.tolist()}; they cannot change."
+                f"first fit, {self.classes_.tolist()}; a continued fit cannot change them."
             )
 
     def _training_weights(self, sample_weight, X, y):
         sample_weight = super()._training_weights(sample_weight, X, y)
         if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+            multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+            sample_weight = sample_weight * class_sample_weight(
+                self.class_weight, y, self.classes_, sample_weight, multilabel=multilabel
+            )
         return sample_weight
 
     def _fit_target_transform(self, target, indices, weights):

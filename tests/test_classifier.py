@@ -122,6 +122,57 @@ def test_class_weight_equals_sample_weight(classification_data, small_params):
     np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
 
 
+def test_balanced_class_weight_counts_sample_weights(classification_data, small_params):
+    # A weight of 0 equals removing the row and a weight of 3 equals three
+    # copies, with "balanced" class weights as without them.
+    X, y = classification_data
+    params = dict(small_params, class_weight="balanced")
+    weight = np.where(np.arange(len(y)) < 100, 0.0, 1.0)
+    weight[y == 2] *= 3.0
+    kept = weight > 0
+    copies = np.repeat(np.flatnonzero(kept), weight[kept].astype(int))
+    weighted = SNNClassifier(**params).fit(X, y, sample_weight=weight)
+    repeated = SNNClassifier(**params).fit(X[copies], y[copies])
+    np.testing.assert_array_equal(weighted.predict_proba(X), repeated.predict_proba(X))
+
+
+def test_class_weight_dict_holds_for_batches_without_a_class(classification_data, small_params):
+    # The weights belong to the model's classes, not to the classes of a batch:
+    # a batch without class 2 keeps the weight of class 1 and the default of 0.
+    X, y = classification_data
+    class_weight = {1: 5.0, 2: 2.0}
+    by_class = SNNClassifier(**small_params, class_weight=class_weight)
+    by_sample = SNNClassifier(**small_params)
+    by_class.partial_fit(X, y, classes=[0, 1, 2])
+    by_sample.partial_fit(X, y, classes=[0, 1, 2], sample_weight=np.array([1.0, 5.0, 2.0])[y])
+    two = y < 2
+    by_class.partial_fit(X[two], y[two])
+    by_sample.partial_fit(X[two], y[two], sample_weight=np.where(y[two] == 1, 5.0, 1.0))
+    np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
+    with pytest.raises(ValueError, match=r"keys that are not classes: \[3\]"):
+        SNNClassifier(**small_params, class_weight={3: 2.0}).fit(X, y)
+
+
+def test_multilabel_class_weight_is_a_list_of_dicts(small_params):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    Y = (X[:, :3] > 0).astype(int)
+    per_label = [{0: 1.0, 1: 3.0}, {0: 2.0, 1: 1.0}, {1: 0.5}]
+    product = np.prod(
+        [[d.get(v, 1.0) for d, v in zip(per_label, row, strict=True)] for row in Y], axis=1
+    )
+    by_class = SNNClassifier(**small_params, class_weight=per_label).fit(X, Y)
+    by_sample = SNNClassifier(**small_params).fit(X, Y, sample_weight=product)
+    np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
+    SNNClassifier(**small_params, class_weight="balanced").fit(X, Y)
+    with pytest.raises(ValueError, match="list with one dict .* per label"):
+        SNNClassifier(**small_params, class_weight={0: 1.0, 1: 3.0}).fit(X, Y)
+    with pytest.raises(ValueError, match="2 dict.* 3 labels"):
+        SNNClassifier(**small_params, class_weight=per_label[:2]).fit(X, Y)
+    with pytest.raises(ValueError, match="list of dicts is for multilabel"):
+        SNNClassifier(**small_params, class_weight=per_label).fit(X, Y[:, 0])
+
+
 def test_sample_weight_changes_the_fit(binary_data, small_params):
     X, y = binary_data
     heavy = np.where(y == 1, 50.0, 1.0)
@@ -176,7 +227,7 @@ def test_partial_fit_needs_classes_and_rejects_unseen(classification_data, small
         clf.partial_fit(X[y < 2], y[y < 2], classes=["0", "1"])
     assert not hasattr(clf, "classes_"), "a refused first call must leave no model"
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
-    with pytest.raises(ValueError, match=r"not among the classes: \[2\]"):
+    with pytest.raises(ValueError, match=r"not among the classes: \[2\].* keeps the classes"):
         clf.partial_fit(X, y)
     with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] differs .* \[0, 1\]"):
         clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
@@ -347,6 +398,10 @@ def test_fixed_point_sets_selu_and_dropout_constants(binary_data, small_params):
     assert clf.score(X, y) > 0.85
     with pytest.raises(ValueError, match="fixed_point must be a pair"):
         SNNClassifier(fixed_point=(0.0, 1.0, 2.0)).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"fixed_point=\(0.0, inf\) has no SELU: var must be finite"
+    ):
+        SNNClassifier(fixed_point=(0.0, np.inf)).fit(X, y)
 
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
