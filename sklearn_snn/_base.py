@@ -519,7 +519,10 @@ class BaseSNN(BaseEstimator):
             raise ValueError(
                 f"fixed_point must be a pair (mean, var) of numbers, got {self.fixed_point!r}."
             )
-        return selu_parameters(*fixed_point)
+        try:
+            return selu_parameters(*fixed_point)
+        except ValueError as error:
+            raise ValueError(f"fixed_point={self.fixed_point!r} has no SELU: {error}") from None
 
     def _divergence_baseline(self, train_data, prior_loss, continuing):
         """The loss the divergence guard measures training against.

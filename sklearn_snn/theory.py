@@ -36,6 +36,12 @@ def _standard_selu_constants():
 SELU_ALPHA, SELU_LAMBDA = _standard_selu_constants()
 
 
+def _check_finite(**values):
+    for name, value in values.items():
+        if not np.all(np.isfinite(np.asarray(value, dtype=np.float64))):
+            raise ValueError(f"{name} must be finite, got {value!r}.")
+
+
 def _check_positive(**values):
     for name, value in values.items():
         if not np.all(np.asarray(value) > 0):
@@ -275,8 +281,8 @@ def selu_parameters(mean=0.0, var=1.0, *, omega=0.0, tau=1.0):
     Raises
     ------
     ValueError
-        If ``var`` or ``tau`` is not positive, or no non-negative ``alpha``
-        reaches the ratio ``mean / sqrt(var)``.
+        If an argument is not finite, ``var`` or ``tau`` is not positive, or
+        no non-negative ``alpha`` reaches the ratio ``mean / sqrt(var)``.
 
     Examples
     --------
@@ -287,6 +293,7 @@ def selu_parameters(mean=0.0, var=1.0, *, omega=0.0, tau=1.0):
     >>> selu_parameters(0.0, 1.0) == (SELU_ALPHA, SELU_LAMBDA)
     True
     """
+    _check_finite(mean=mean, var=var, omega=omega, tau=tau)
     _check_positive(var=var, tau=tau)
     mean, var = float(mean), float(var)
     if mean == 0.0 and var == 1.0 and tau == 1.0:
