@@ -359,11 +359,14 @@ class BaseSNN(BaseEstimator):
         if first_call:
             self.net_ = self._build_net(X.shape[1], seed, device)
         prior_loss = self._prior_loss(train_data.y.cpu().numpy(), weights_of(train_data))
-        self._configure_epochs(train_data, valid_data, incremental, continuing, prior_loss)
+        self._configure_epochs(train_data, valid_data, incremental, prior_loss)
 
         epochs = 1 if incremental else self.max_iter
         epochs_before = len(self.net_.history)
         self.net_.partial_fit(train_data, epochs=epochs)
+        # After early stopping has restored its best epoch: that epoch's
+        # weights, or the last update's, may be broken too.
+        dict(self.net_.callbacks_)["divergence_guard"].check_final_weights(self.net_, train_data)
         return notices + self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
 
     def _check_continuation(self):
@@ -524,23 +527,19 @@ class BaseSNN(BaseEstimator):
         except ValueError as error:
             raise ValueError(f"fixed_point={self.fixed_point!r} has no SELU: {error}") from None
 
-    def _divergence_baseline(self, train_data, prior_loss, continuing):
-        """The loss the divergence guard measures training against.
+    def _starting_loss(self, train_data):
+        """Loss of the network as this fit starts, on its first 1,024 training rows.
 
-        The largest of ``prior_loss``, 1 and the loss of the freshly built
-        network on the first 1,024 training rows of the first fit (on a few
-        rows a new network can start far above the loss of predicting the
-        prior, which the guard must not take for divergence). That loss is
-        kept for continued fits: measured again, a network that an earlier
-        call left worse would raise the bar with every call. Non-finite
-        values count as zero.
+        On a few rows a freshly initialized network can start far above the loss
+        of predicting the prior, and a continued fit on new data (shifted
+        targets, changed labels) far above its previous loss; the divergence
+        guard must not mistake either for divergence. Non-finite values count
+        as zero.
         """
-        if not continuing or not hasattr(self, "_initial_loss"):  # older models lack it
-            loss = evaluation_loss(self.net_, train_data)
-            self._initial_loss = loss if np.isfinite(loss) else 0.0
-        return max(prior_loss, self._initial_loss, 1.0)
+        loss = evaluation_loss(self.net_, train_data)
+        return loss if np.isfinite(loss) else 0.0
 
-    def _configure_epochs(self, train_data, valid_data, incremental, continuing, prior_loss):
+    def _configure_epochs(self, train_data, valid_data, incremental, prior_loss):
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = min(self._auto_batch_size, len(train_data))
@@ -567,7 +566,7 @@ class BaseSNN(BaseEstimator):
         net.verbose = self.verbose
         # The guard runs first: early stopping must not end training on a
         # diverged epoch before the guard has restored sound weights.
-        baseline = self._divergence_baseline(train_data, prior_loss, continuing)
+        baseline = max(prior_loss, self._starting_loss(train_data), 1.0)
         net.callbacks = [("divergence_guard", DivergenceGuard(baseline))] + [
             (name, callback)
             for name, callback in (("stopper", stopper), ("progress_bar", progress_bar))

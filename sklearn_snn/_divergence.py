@@ -21,17 +21,14 @@ class DivergenceGuard(Callback):
     ``10 * baseline_loss`` and so does the loss of its final weights without
     dropout (on up to 1,024 training rows), so that the noise of alpha
     dropout on a few rows is not taken for divergence. An epoch's loss is
-    measured while its updates happen, so when training ends the final
-    weights are checked the same way: the call's last update must not leave
-    them broken either. The estimators pass the largest of the loss of
-    predicting the target's prior (class frequencies, or the mean target),
-    the loss of the network when it was built (measured on the first fit's
-    data and kept for continued fits, so that a network an earlier call left
-    worse does not lower the bar), and 1. The guard then restores the
-    weights with which the best epoch so far began (the weights the call
-    started with if no epoch was sound), divides the learning rate by 10 and
-    starts the optimizer afresh. After ``max_recoveries`` such steps it raises
-    :class:`TrainingDiverged`.
+    measured while its updates happen, so the weights training ends with
+    are checked once more by :meth:`check_final_weights`. The estimators pass
+    the largest of the loss of predicting the target's prior (class
+    frequencies, or the mean target), the loss of the network as the fit
+    starts, and 1. The guard then restores the weights with which the best
+    epoch so far began (the weights the fit started with if no epoch was
+    sound), divides the learning rate by 10 and starts the optimizer afresh.
+    After ``max_recoveries`` such steps it raises :class:`TrainingDiverged`.
 
     Parameters
     ----------
@@ -67,12 +64,21 @@ class DivergenceGuard(Callback):
                 return
         self._recover(net, loss, "training loss")
 
-    def on_train_end(self, net, X=None, **kwargs):
-        # Every epoch's loss was measured before its last update; the weights
-        # the call ends with are checked here, without dropout.
-        if X is None or not len(net.history):
-            return
-        loss = evaluation_loss(net, X)
+    def check_final_weights(self, net, data):
+        """Recover, as for a diverged epoch, if the weights training ended with are broken.
+
+        Call it after training, once early stopping has restored its best
+        epoch: every epoch's loss was measured before its last update, and
+        the epoch early stopping keeps was judged on validation data only.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The net after training.
+        data : TrainingData
+            The training samples.
+        """
+        loss = evaluation_loss(net, data)
         if loss > self.bound:
             self._recover(net, loss, "loss of the final weights")
 
@@ -86,7 +92,7 @@ class DivergenceGuard(Callback):
             raise TrainingDiverged(
                 f"Training diverged ({what} {loss:.4g} against a baseline of "
                 f"{self.baseline_loss:.4g}, the loss of predicting the prior or of the "
-                f"freshly built network) even after lowering the learning rate "
+                f"starting network) even after lowering the learning rate "
                 f"{self.max_recoveries} times to {net.lr:.3g}. Use a much smaller "
                 "learning_rate, or check the inputs and targets for extreme values."
             )
