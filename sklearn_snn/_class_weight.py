@@ -1,6 +1,7 @@
 """Per-sample weights from ``class_weight``, measured against every class of the model."""
 
 import numpy as np
+from scipy import sparse
 
 
 def class_sample_weight(class_weight, y, classes, sample_weight, *, multilabel):
@@ -20,7 +21,7 @@ def class_sample_weight(class_weight, y, classes, sample_weight, *, multilabel):
         targets a list of one dict ``{0: w0, 1: w1}`` per label, or
         ``"balanced"``: the total weight divided by the number of classes
         present and by the class's weight.
-    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+    y : ndarray or sparse matrix of shape (n_samples,) or (n_samples, n_labels)
         Class labels, all among ``classes``, or a binary indicator matrix.
     classes : ndarray of shape (n_classes,)
         The model's classes, sorted.
@@ -54,7 +55,14 @@ def class_sample_weight(class_weight, y, classes, sample_weight, *, multilabel):
                 f"class_weight has {len(specs)} dict(s), but the targets have "
                 f"{y.shape[1]} labels: pass one dict per label."
             )
-        columns = [(np.asarray(y)[:, j], np.array([0, 1])) for j in range(y.shape[1])]
+        if not isinstance(class_weight, str):
+            for j, spec in enumerate(specs):
+                if not isinstance(spec, dict):
+                    raise ValueError(
+                        f"class_weight[{j}] must be a dict {{0: weight, 1: weight}}, got {spec!r}."
+                    )
+        y = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        columns = [(y[:, j], np.array([0, 1])) for j in range(y.shape[1])]
     else:
         if isinstance(class_weight, list):
             raise ValueError(

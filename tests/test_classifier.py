@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.class_weight import compute_sample_weight
 
 from sklearn_snn import SNNClassifier
 
@@ -164,7 +165,15 @@ def test_multilabel_class_weight_is_a_list_of_dicts(small_params):
     by_class = SNNClassifier(**small_params, class_weight=per_label).fit(X, Y)
     by_sample = SNNClassifier(**small_params).fit(X, Y, sample_weight=product)
     np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
-    SNNClassifier(**small_params, class_weight="balanced").fit(X, Y)
+    balanced = SNNClassifier(**small_params, class_weight="balanced").fit(X, Y)
+    from_sklearn = SNNClassifier(**small_params).fit(
+        X, Y, sample_weight=compute_sample_weight("balanced", Y)
+    )
+    np.testing.assert_allclose(balanced.predict_proba(X), from_sklearn.predict_proba(X), atol=1e-6)
+    sparse_Y = SNNClassifier(**small_params, class_weight=per_label).fit(X, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(sparse_Y.predict_proba(X), by_class.predict_proba(X))
+    with pytest.raises(ValueError, match=r"class_weight\[2\] must be a dict"):
+        SNNClassifier(**small_params, class_weight=per_label[:2] + [None]).fit(X, Y)
     with pytest.raises(ValueError, match="list with one dict .* per label"):
         SNNClassifier(**small_params, class_weight={0: 1.0, 1: 3.0}).fit(X, Y)
     with pytest.raises(ValueError, match="2 dict.* 3 labels"):
