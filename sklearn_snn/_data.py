@@ -8,6 +8,25 @@ import torch
 from torch.utils.data import Dataset
 
 _CHUNK_ROWS = 16384
+_CHUNK_BYTES = 32 * 2**20  # of float64 values; wide (sparse) data gets fewer rows
+
+
+def chunk_rows(n_features, most=_CHUNK_ROWS):
+    """Rows per chunk: at most ``most``, and about 32 MiB of float64 values.
+
+    Parameters
+    ----------
+    n_features : int
+        Columns of the data.
+    most : int, default=16384
+        Largest number of rows.
+
+    Returns
+    -------
+    n_rows : int
+        At least 1.
+    """
+    return max(1, min(most, _CHUNK_BYTES // (8 * max(n_features, 1))))
 
 
 class TrainingData(Dataset):
@@ -50,13 +69,18 @@ class TrainingData(Dataset):
         if not finite:
             raise ValueError(
                 "Some features exceed float32's range (about ±3.4e38) after "
-                "standardization; pass standardize=True or rescale X."
+                "standardization. Rescale X, or pass standardize=True; with "
+                "standardize=True the scaling is the one learned by the first fit "
+                "(or first call to partial_fit), so data on a far larger scale needs "
+                "a new fit (warm_start=False)."
             )
         y = np.asarray(y)[indices]
         if y.dtype.kind == "f" and not np.isfinite(y.astype(np.float32)).all():
             raise ValueError(
-                "Targets exceed float32's range (about ±3.4e38) after standardization; "
-                "pass standardize=True or rescale y."
+                "Targets exceed float32's range (about ±3.4e38) after standardization. "
+                "Rescale y, or pass standardize=True; with standardize=True the scaling "
+                "is the one learned by the first fit (or first call to partial_fit), so "
+                "targets on a far larger scale need a new fit (warm_start=False)."
             )
         y_dtype = torch.int64 if y.dtype.kind in "iu" else torch.float32
         self.y = torch.as_tensor(y, dtype=y_dtype).to(self.device)
@@ -138,8 +162,9 @@ def standardized_tensor(X, indices, mean, scale, device):
         Standardized float32 rows.
     """
     out = np.empty((len(indices), X.shape[1]), dtype=np.float32)
-    for start in range(0, len(indices), _CHUNK_ROWS):
-        rows = indices[start : start + _CHUNK_ROWS]
+    step = chunk_rows(X.shape[1])
+    for start in range(0, len(indices), step):
+        rows = indices[start : start + step]
         out[start : start + len(rows)] = (X[rows] - mean) / scale
     return torch.from_numpy(out).to(device)
 
@@ -169,8 +194,9 @@ def predict_raw(module, X, mean, scale):
     inference_module = _float64_copy(module)
     outputs = []
     with torch.inference_mode():
-        for start in range(0, X.shape[0], _CHUNK_ROWS):
-            chunk = X[start : start + _CHUNK_ROWS]
+        step = chunk_rows(X.shape[1])
+        for start in range(0, X.shape[0], step):
+            chunk = X[start : start + step]
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
             chunk = (np.asarray(chunk, dtype=np.float64) - mean) / scale

@@ -6,6 +6,8 @@ from copy import deepcopy
 import torch
 from skorch.callbacks import Callback
 
+from ._data import chunk_rows
+
 _DIVERGENCE_FACTOR = 10.0
 _LEARNING_RATE_FACTOR = 0.1
 
@@ -116,7 +118,8 @@ def evaluation_loss(net, data, n_rows=1024):
     data : TrainingData
         Training samples.
     n_rows : int, default=1024
-        Rows to evaluate.
+        Most rows to evaluate; fewer for data so wide that they would take
+        more than 32 MiB as float64 values.
 
     Returns
     -------
@@ -125,6 +128,7 @@ def evaluation_loss(net, data, n_rows=1024):
     """
     module = net.module_
     was_training = module.training
+    n_rows = chunk_rows(data.X.shape[1], most=n_rows)  # fewer for wide (sparse) data
     rows = torch.arange(min(len(data), n_rows), device=data.device)
     X, target = data.rows(rows)
     module.eval()
