@@ -90,7 +90,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         reflects sample and class weights and small improvements.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data held out when ``early_stopping=True``; in
+        ``(0, 1)`` then, and ignored (0 allowed) otherwise.
         When every sample weight is a whole number (no weights, or integer
         ones), repeated rows and weights are split as the rows they stand
         for: of a row repeated (or weighted) 40 times, about 4 copies are
@@ -107,7 +108,9 @@ PARAMETERS_DOC = """n_layers : int, default=4
         or of the validation loss with early stopping) before training stops.
 
     tol : float, default=1e-4
-        Smallest improvement that counts.
+        Smallest improvement that counts. ``SNNRegressor``'s loss is the mean
+        squared error of the standardized targets (with ``standardize=True``),
+        so ``tol`` is a share of the targets' variance, not in their units.
 
     standardize : bool, default=True
         Whether to learn per-feature standardization in ``fit``.
@@ -155,17 +158,20 @@ ATTRIBUTES_DOC = """n_features_in_ : int
         Number of epochs trained since the network was initialized.
 
     loss_curve_ : list of float
-        Sample-weighted training loss of each epoch, averaged over its batches
-        as they were trained on; NaN or inf for an epoch that diverged (whose
-        weights were then undone).
+        Sample-weighted training loss of every epoch since the network was
+        initialized, averaged over its batches as they were trained on (for
+        ``SNNRegressor``, of the standardized targets); NaN or inf for an
+        epoch that diverged (whose weights were then undone).
 
     best_loss_ : float or None
         Lowest finite training loss; None with ``early_stopping=True``.
 
     validation_scores_ : list of float or None
-        Validation score (accuracy or R²) of each epoch with
-        ``early_stopping=True`` (NaN for an epoch whose predictions were not
-        finite), else None.
+        Validation score (accuracy or R²) of each epoch of the latest ``fit``
+        with ``early_stopping=True`` (NaN for an epoch whose predictions were
+        not finite), else None. Each fit holds out its own validation split,
+        so a ``warm_start`` fit starts the list afresh, while ``loss_curve_``
+        spans every epoch.
 
     best_validation_score_ : float or None
         Validation score (accuracy or R²) of the restored epoch, the last one
@@ -212,7 +218,7 @@ class BaseSNN(BaseEstimator):
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
@@ -441,6 +447,12 @@ class BaseSNN(BaseEstimator):
         """Training and validation ``(rows, weights)`` (validation None without early stopping)."""
         if incremental or not self.early_stopping:
             return (indices, weights), None
+        if self.validation_fraction == 0:
+            raise ValueError(
+                "validation_fraction=0.0 holds out nothing, but early_stopping=True needs "
+                "validation data: pass a validation_fraction in (0, 1), or "
+                "early_stopping=False."
+            )
         if len(indices) < 2:
             raise ValueError(
                 "early_stopping=True needs at least 2 distinct samples to hold out "

@@ -135,3 +135,22 @@ def test_auto_batch_size(estimator, n_rows, expected):
         warnings.simplefilter("ignore")
         model.fit(X, y)
     assert model.net_.batch_size == expected
+
+
+def test_validation_fraction_zero_only_without_early_stopping(regression_data, small_params):
+    X, y = regression_data
+    params = dict(small_params, validation_fraction=0.0)
+    reg = SNNRegressor(**dict(params, early_stopping=False)).fit(X, y)
+    assert reg.validation_scores_ is None
+    with pytest.raises(ValueError, match="validation_fraction=0.0 holds out nothing"):
+        SNNRegressor(**dict(params, early_stopping=True)).fit(X, y)
+
+
+def test_targets_beyond_the_first_batch_scaling_say_so(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**small_params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        reg.partial_fit(X, y * 1e-30)
+    with pytest.raises(ValueError, match="learned by the first fit .* new fit"):
+        reg.partial_fit(X, y * 1e10)
