@@ -96,4 +96,7 @@ def _per_class(spec, classes, codes, sample_weight):
             f"class_weight has keys that are not classes: {sorted(unknown, key=repr)}; "
             f"the classes are {labels}."
         )
-    return np.array([spec.get(label, 1.0) for label in labels], dtype=np.float64)
+    weights = np.array([spec.get(label, 1.0) for label in labels], dtype=np.float64)
+    if not (np.isfinite(weights) & (weights >= 0)).all():
+        raise ValueError(f"class_weight values must be finite and non-negative, got {spec!r}.")
+    return weights
