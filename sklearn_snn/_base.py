@@ -160,8 +160,9 @@ ATTRIBUTES_DOC = """n_features_in_ : int
     loss_curve_ : list of float
         Sample-weighted training loss of every epoch since the network was
         initialized, averaged over its batches as they were trained on (for
-        ``SNNRegressor``, of the standardized targets); NaN or inf for an
-        epoch that diverged (whose weights were then undone).
+        ``SNNRegressor``, of the standardized targets). An epoch that
+        diverged (its weights were then undone) is marked ``"diverged"`` in
+        ``history_``; its loss may be NaN or inf.
 
     best_loss_ : float or None
         Lowest finite training loss; None with ``early_stopping=True``.
@@ -176,7 +177,8 @@ ATTRIBUTES_DOC = """n_features_in_ : int
     best_validation_score_ : float or None
         Validation score (accuracy or R²) of the restored epoch, the last one
         that lowered the validation loss by more than ``tol``, with
-        ``early_stopping=True``; else None.
+        ``early_stopping=True`` (of the weights kept instead when that epoch's
+        had diverged); else None.
 
     history_ : skorch.history.History
         skorch's record of the training epochs.
@@ -372,8 +374,15 @@ class BaseSNN(BaseEstimator):
         self.net_.partial_fit(train_data, epochs=epochs)
         # After early stopping has restored its best epoch: that epoch's
         # weights, or the last update's, may be broken too.
-        dict(self.net_.callbacks_)["divergence_guard"].check_final_weights(self.net_, train_data)
-        return notices + self._record_fit_attributes(epochs_before, epochs, incremental, prior_loss)
+        guard = dict(self.net_.callbacks_)["divergence_guard"]
+        recovered = guard.check_final_weights(self.net_, train_data)
+        messages = self._record_fit_attributes(
+            epochs_before, epochs, incremental, prior_loss, recovered
+        )
+        if recovered and self.best_validation_score_ is not None:
+            # The epoch early stopping chose was replaced: score what is kept.
+            self.best_validation_score_ = float(self.net_.validation_score(valid_data))
+        return notices + messages
 
     def _check_continuation(self):
         """Refuse what a continued fit cannot honour; apply new optimizer settings."""
@@ -540,7 +549,7 @@ class BaseSNN(BaseEstimator):
             raise ValueError(f"fixed_point={self.fixed_point!r} has no SELU: {error}") from None
 
     def _starting_loss(self, train_data):
-        """Loss of the network as this fit starts, on its first 1,024 training rows.
+        """Loss of the network as this fit starts, on up to 1,024 training rows.
 
         On a few rows a freshly initialized network can start far above the loss
         of predicting the prior, and a continued fit on new data (shifted
@@ -586,7 +595,7 @@ class BaseSNN(BaseEstimator):
         ]
         net.initialize_callbacks()
 
-    def _record_fit_attributes(self, epochs_before, epochs, incremental, prior_loss):
+    def _record_fit_attributes(self, epochs_before, epochs, incremental, prior_loss, recovered):
         """Set the fitted attributes; return the warnings to issue as ``(message, category)``."""
         messages = []
         history = self.net_.history
@@ -597,7 +606,9 @@ class BaseSNN(BaseEstimator):
             keys += ["valid_loss", "valid_score"]
         interrupted = len(history) > epochs_before and not all(k in history[-1] for k in keys)
         if interrupted:
-            history.pop()  # the epoch that did not finish
+            unfinished = history.pop()  # the epoch that did not finish
+            if unfinished.get("diverged") and len(history) > epochs_before:
+                history.record("diverged", True)  # the guard's mark stays with this fit
         this_fit = History(history[epochs_before:])
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if history else []
@@ -622,7 +633,12 @@ class BaseSNN(BaseEstimator):
             messages.append(
                 (
                     f"Training was interrupted after {len(this_fit)} of {epochs} epochs; "
-                    "the estimator keeps the weights reached so far.",
+                    + (
+                        "the weights reached had diverged, so the estimator keeps those "
+                        "the best epoch began with."
+                        if recovered
+                        else "the estimator keeps the weights reached so far."
+                    ),
                     UserWarning,
                 )
             )

@@ -79,10 +79,17 @@ class DivergenceGuard(Callback):
             The net after training.
         data : TrainingData
             The training samples.
+
+        Returns
+        -------
+        recovered : bool
+            Whether the weights were broken and replaced.
         """
         loss = evaluation_loss(net, data)
-        if loss > self.bound:
-            self._recover(net, loss, "loss of the final weights")
+        if loss <= self.bound:
+            return False
+        self._recover(net, loss, "loss of the final weights")
+        return True
 
     @property
     def bound(self):

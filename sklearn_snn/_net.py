@@ -94,13 +94,36 @@ class TensorBatchNet(NeuralNet):
         self.history.record(prefix + "_loss", total.item() / data.total_weight)
         self.history.record(prefix + "_batch_count", len(iterator))
         if predictions:
-            raw = torch.cat(predictions).float().cpu().numpy()
-            score = np.nan  # a diverged epoch; the divergence guard deals with it
-            if np.isfinite(raw).all():
-                score = self.scorer(
-                    data.y.cpu().numpy(), raw, data.weight.cpu().numpy().astype(np.float64)
-                )
-            self.history.record(prefix + "_score", score)
+            self.history.record(prefix + "_score", self._score(data, torch.cat(predictions)))
+
+    def validation_score(self, data):
+        """``scorer`` of the module's outputs on ``data`` in eval mode (no dropout).
+
+        Parameters
+        ----------
+        data : TrainingData
+            Samples to score.
+
+        Returns
+        -------
+        score : float
+            NaN if an output is not finite.
+        """
+        module = self.module_
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                raw = torch.cat([module(X) for X, _ in self.get_iterator(data)])
+        finally:
+            module.train(was_training)
+        return self._score(data, raw)
+
+    def _score(self, data, raw):
+        raw = raw.float().cpu().numpy()
+        if not np.isfinite(raw).all():
+            return np.nan  # a diverged epoch; the divergence guard deals with it
+        return self.scorer(data.y.cpu().numpy(), raw, data.weight.cpu().numpy().astype(np.float64))
 
     def __getstate__(self):
         state = super().__getstate__()

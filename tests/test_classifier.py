@@ -171,6 +171,9 @@ def test_class_weight_dict_holds_for_batches_without_a_class(classification_data
     np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
     with pytest.raises(ValueError, match=r"keys that are not classes: \[3\]"):
         SNNClassifier(**small_params, class_weight={3: 2.0}).fit(X, y)
+    for bad in (-1.0, np.nan, np.inf):
+        with pytest.raises(ValueError, match="values must be finite and non-negative"):
+            SNNClassifier(**small_params, class_weight={0: bad}).fit(X, y)
 
 
 def test_multilabel_class_weight_is_a_list_of_dicts(small_params):

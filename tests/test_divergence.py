@@ -104,11 +104,12 @@ def test_dropout_noise_on_a_few_rows_is_not_divergence():
         SNNRegressor(**params, learning_rate=1e9).fit(X, y)
 
 
-@pytest.mark.parametrize("early_stopping", [False, True])
-def test_last_update_that_breaks_the_network_is_undone(early_stopping):
+@pytest.mark.parametrize("early_stopping, max_iter", [(False, 1), (True, 2)])
+def test_last_update_that_breaks_the_network_is_undone(early_stopping, max_iter):
     # Full-batch SGD steps of 1000 from a trained network: an epoch's loss is
-    # measured before its step and looks fine, the weights after it are not;
-    # with early stopping, the epoch it keeps was judged on validation data only.
+    # measured before its step and looks fine, the weights after it are not.
+    # With early stopping, the guard undoes the second epoch, then early
+    # stopping restores the first, judged on validation data only: broken too.
     X, y = make_classification(300, 8, random_state=0)
     clf = SNNClassifier(
         n_layers=3, n_units=32, max_iter=30, early_stopping=early_stopping, random_state=0
@@ -117,7 +118,9 @@ def test_last_update_that_breaks_the_network_is_undone(early_stopping):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
     before = log_loss(y, clf.predict_proba(X))
-    clf.set_params(warm_start=True, optimizer="sgd", learning_rate=1e3, max_iter=1, batch_size=300)
+    clf.set_params(
+        warm_start=True, optimizer="sgd", learning_rate=1e3, max_iter=max_iter, batch_size=300
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(X, y)
@@ -125,6 +128,9 @@ def test_last_update_that_breaks_the_network_is_undone(early_stopping):
     assert any("Training diverged" in m for m in messages)
     assert log_loss(y, clf.predict_proba(X)) == pytest.approx(before, rel=1e-6)
     assert clf.net_.lr < 1e3
+    if early_stopping:  # the score of the weights kept, not of the epoch replaced
+        kept = clf.net_.validation_score(clf.net_.train_split.keywords["valid_ds"])
+        assert clf.best_validation_score_ == kept > 0.8
 
 
 @pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
@@ -168,3 +174,34 @@ def test_best_loss_skips_diverged_epochs():
     assert not np.isfinite(clf.loss_curve_[0]), "the first epoch must diverge for this test"
     finite = [loss for loss in clf.loss_curve_ if np.isfinite(loss)]
     assert clf.best_loss_ == min(finite)
+
+
+def test_interrupted_fit_whose_weights_diverged_keeps_sound_ones(monkeypatch):
+    X, y = make_classification(300, 8, random_state=0)
+    clf = SNNClassifier(n_layers=3, n_units=32, max_iter=30, early_stopping=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    before = log_loss(y, clf.predict_proba(X))
+    steps = {"count": 0}
+    original = TensorBatchNet.train_step
+
+    def interrupted_on_fifth_step(self, batch, **fit_params):
+        steps["count"] += 1
+        if steps["count"] == 5:
+            raise KeyboardInterrupt
+        return original(self, batch, **fit_params)
+
+    monkeypatch.setattr(TensorBatchNet, "train_step", interrupted_on_fifth_step)
+    # Four SGD steps of 1000 in the first epoch, then Ctrl-C: the weights reached
+    # are broken, so those the fit began with are kept, and the warning says so.
+    clf.set_params(warm_start=True, optimizer="sgd", learning_rate=1e3, max_iter=3, batch_size=50)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    messages = [str(w.message) for w in caught]
+    assert any(
+        "interrupted after 0 of 3 epochs; the weights reached had diverged" in m for m in messages
+    )
+    assert log_loss(y, clf.predict_proba(X)) == pytest.approx(before, rel=1e-6)
+    assert clf.n_iter_ == 30 and "diverged" not in clf.history_[-1]
