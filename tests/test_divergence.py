@@ -10,6 +10,20 @@ from sklearn_snn import SNNClassifier, SNNRegressor
 from sklearn_snn._net import TensorBatchNet
 
 
+def interrupt_on_fifth_step(monkeypatch):
+    """Make the fifth training step from now on raise KeyboardInterrupt (Ctrl-C)."""
+    steps = {"count": 0}
+    original = TensorBatchNet.train_step
+
+    def interrupted_on_fifth_step(self, batch, **fit_params):
+        steps["count"] += 1
+        if steps["count"] == 5:
+            raise KeyboardInterrupt
+        return original(self, batch, **fit_params)
+
+    monkeypatch.setattr(TensorBatchNet, "train_step", interrupted_on_fifth_step)
+
+
 def test_bad_learning_rate_recovers_with_a_warning(classification_data):
     X, y = classification_data
     clf = SNNClassifier(
@@ -43,16 +57,7 @@ def test_hopeless_learning_rate_raises_clear_error(regression_data, early_stoppi
 
 def test_keyboard_interrupt_keeps_a_usable_estimator(monkeypatch, binary_data):
     X, y = binary_data
-    steps = {"count": 0}
-    original = TensorBatchNet.train_step
-
-    def interrupted_on_fifth_step(self, batch, **fit_params):
-        steps["count"] += 1
-        if steps["count"] == 5:
-            raise KeyboardInterrupt
-        return original(self, batch, **fit_params)
-
-    monkeypatch.setattr(TensorBatchNet, "train_step", interrupted_on_fifth_step)
+    interrupt_on_fifth_step(monkeypatch)
     clf = SNNClassifier(n_layers=1, n_units=8, batch_size=50, max_iter=10, random_state=0)
     # 200 rows in batches of 50: the fifth step is the first of epoch 2.
     with pytest.warns(UserWarning, match="interrupted after 1 of 10 epochs"):
@@ -183,16 +188,7 @@ def test_interrupted_fit_whose_weights_diverged_keeps_sound_ones(monkeypatch):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
     before = log_loss(y, clf.predict_proba(X))
-    steps = {"count": 0}
-    original = TensorBatchNet.train_step
-
-    def interrupted_on_fifth_step(self, batch, **fit_params):
-        steps["count"] += 1
-        if steps["count"] == 5:
-            raise KeyboardInterrupt
-        return original(self, batch, **fit_params)
-
-    monkeypatch.setattr(TensorBatchNet, "train_step", interrupted_on_fifth_step)
+    interrupt_on_fifth_step(monkeypatch)
     # Four SGD steps of 1000 in the first epoch, then Ctrl-C: the weights reached
     # are broken, so those the fit began with are kept, and the warning says so.
     clf.set_params(warm_start=True, optimizer="sgd", learning_rate=1e3, max_iter=3, batch_size=50)
