@@ -24,6 +24,13 @@ def interrupt_on_fifth_step(monkeypatch):
     monkeypatch.setattr(TensorBatchNet, "train_step", interrupted_on_fifth_step)
 
 
+def fitted_quietly(estimator, X, y):
+    """``estimator`` fitted to ``X, y`` without its ConvergenceWarnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
+
 def test_bad_learning_rate_recovers_with_a_warning(classification_data):
     X, y = classification_data
     clf = SNNClassifier(
@@ -116,12 +123,13 @@ def test_last_update_that_breaks_the_network_is_undone(early_stopping, max_iter)
     # With early stopping, the guard undoes the second epoch, then early
     # stopping restores the first, judged on validation data only: broken too.
     X, y = make_classification(300, 8, random_state=0)
-    clf = SNNClassifier(
-        n_layers=3, n_units=32, max_iter=30, early_stopping=early_stopping, random_state=0
+    clf = fitted_quietly(
+        SNNClassifier(
+            n_layers=3, n_units=32, max_iter=30, early_stopping=early_stopping, random_state=0
+        ),
+        X,
+        y,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
     before = log_loss(y, clf.predict_proba(X))
     clf.set_params(
         warm_start=True, optimizer="sgd", learning_rate=1e3, max_iter=max_iter, batch_size=300
@@ -144,12 +152,10 @@ def test_continued_fit_on_shifted_data_is_not_divergence(how):
     # shifted by ten standard deviations, labels flipped); that is where the
     # continued fit begins, not a sign of divergence.
     X, y = make_classification(300, 8, random_state=0)
-    clf = SNNClassifier(n_layers=3, n_units=32, max_iter=30, random_state=0)
-    reg = SNNRegressor(n_layers=3, n_units=32, max_iter=30, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
-        reg.fit(X, y.astype(float))
+    clf = fitted_quietly(SNNClassifier(n_layers=3, n_units=32, max_iter=30, random_state=0), X, y)
+    reg = fitted_quietly(
+        SNNRegressor(n_layers=3, n_units=32, max_iter=30, random_state=0), X, y.astype(float)
+    )
     y_reg = y + 10.0 * y.std()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -183,10 +189,11 @@ def test_best_loss_skips_diverged_epochs():
 
 def test_interrupted_fit_whose_weights_diverged_keeps_sound_ones(monkeypatch):
     X, y = make_classification(300, 8, random_state=0)
-    clf = SNNClassifier(n_layers=3, n_units=32, max_iter=30, early_stopping=False, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
+    clf = fitted_quietly(
+        SNNClassifier(n_layers=3, n_units=32, max_iter=30, early_stopping=False, random_state=0),
+        X,
+        y,
+    )
     before = log_loss(y, clf.predict_proba(X))
     interrupt_on_fifth_step(monkeypatch)
     # Four SGD steps of 1000 in the first epoch, then Ctrl-C: the weights reached
