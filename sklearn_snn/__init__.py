@@ -2,9 +2,9 @@
 
 from . import diagnostics, theory
 from ._classifier import SNNClassifier
-from ._network import SelfNormalizingNetwork
 from ._regressor import SNNRegressor
 from .diagnostics import gradient_statistics, layer_statistics, plot_layer_statistics
+from .nn.network import SelfNormalizingNetwork
 from .theory import (
     SELU_ALPHA,
     SELU_LAMBDA,

@@ -4,14 +4,24 @@ import numpy as np
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
-from ._base import _NONE, BaseSNN, fill_doc
-from ._class_weight import class_sample_weight
+from ._base import BaseSNN
+from ._docstrings import fill_doc
+from .training.class_weight import class_sample_weight
+from .training.labels import (
+    check_known_labels,
+    check_same_classes,
+    class_strata,
+    encode_labels,
+    fit_labels,
+    n_outputs,
+    prior_loss,
+)
+from .training.standardization import NO_COLUMNS
 
 
 @fill_doc
@@ -146,7 +156,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         >>> clf.classes_
         array([0, 1, 2])
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, partial=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -196,7 +206,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
                 "weights on all the data with sklearn.utils.class_weight."
                 "compute_class_weight and pass them as a dict."
             )
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     def predict_proba(self, X):
         """Class probabilities of the samples in ``X``.
@@ -307,65 +317,22 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             proba = proba[:, 1:]
         return self._label_binarizer.inverse_transform(proba)
 
-    def _fit_targets(self, y, *, first_call, classes):
+    def _encode_targets(self, y, *, reset, classes):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        if first_call:
-            binarizer = LabelBinarizer()
-            binarizer.fit(y if classes is None else _labels_like(classes, y))
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes; "
-                    f"got 1 class: {binarizer.classes_.tolist()}."
-                )
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-            self._n_outputs = self.n_outputs_ = (
-                1 if binarizer.y_type_ == "binary" else len(binarizer.classes_)
-            )
+        if reset:
+            self._label_binarizer = fit_labels(y, classes, type(self).__name__)
+            self.classes_ = self._label_binarizer.classes_
+            self._n_outputs = self.n_outputs_ = n_outputs(self._label_binarizer)
         elif classes is not None:
-            self._check_same_classes(classes, y)
-        if classes is not None or not first_call:
-            self._check_known_labels(y, first_call)
-        encoded = self._label_binarizer.transform(y)
-        if self._label_binarizer.y_type_ == "multiclass":
-            return encoded.argmax(axis=1)
-        return encoded.astype(np.float32)
+            check_same_classes(self._label_binarizer, classes, y)
+        if classes is not None or not reset:
+            check_known_labels(self._label_binarizer, y, reset)
+        return encode_labels(self._label_binarizer, y)
 
-    def _check_known_labels(self, y, first_call):
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y must be a binary indicator matrix with {len(self.classes_)} "
-                    "columns, as in the first fit."
-                )
-            return
-        # Python sets: numpy would compare 1 and "1" as equal strings.
-        unseen = set(np.unique(y).tolist()) - set(self.classes_.tolist())
-        if unseen:
-            raise ValueError(
-                f"y contains labels that are not among the classes: {sorted(unseen, key=repr)}; "
-                f"the classes are {self.classes_.tolist()}. "
-                + (
-                    "Pass every class through `classes`."
-                    if first_call
-                    else "A continued fit (warm_start=True or partial_fit) keeps the classes "
-                    "of the first fit: list every class in `classes` on the first call to "
-                    "partial_fit, or fit a new model with warm_start=False."
-                )
-            )
-
-    def _check_same_classes(self, classes, y):
-        expected = LabelBinarizer().fit(_labels_like(classes, y)).classes_
-        if expected.tolist() != self.classes_.tolist():
-            raise ValueError(
-                f"classes={np.asarray(classes).tolist()} differs from the classes of the "
-                f"first fit, {self.classes_.tolist()}; a continued fit cannot change them."
-            )
-
-    def _training_weights(self, sample_weight, X, y):
-        sample_weight = super()._training_weights(sample_weight, X, y)
+    def _sample_weight(self, sample_weight, X, y):
+        sample_weight = super()._sample_weight(sample_weight, X, y)
         if self.class_weight is not None:
             multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
             sample_weight = sample_weight * class_sample_weight(
@@ -373,31 +340,17 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             )
         return sample_weight
 
-    def _fit_target_transform(self, target, indices, weights):
-        return target, _NONE  # labels are not scaled
+    def _fit_target_scaling(self, target, indices, weights):
+        return NO_COLUMNS  # labels are not scaled
 
-    def _transform_target(self, target):
+    def _scale_targets(self, target):
         return target
 
     def _stratify(self, target, units):
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            return None
-        # One class code per sample; binary targets are a single 0/1 column.
-        labels = np.unique(np.reshape(target, (len(target), -1))[:, 0], return_inverse=True)[1]
-        per_class = np.bincount(labels, weights=units)
-        n_units = int(units.sum())
-        n_valid = int(np.ceil(self.validation_fraction * n_units))
-        fits = min(n_valid, n_units - n_valid) >= len(per_class)
-        return labels if per_class.min() >= 2 and fits else None
+        return class_strata(self._label_binarizer, target, units, self.validation_fraction)
 
     def _prior_loss(self, target, weight):
-        weight = weight / weight.sum()
-        if self._label_binarizer.y_type_ == "multiclass":
-            prior = np.bincount(target, weights=weight)
-            prior = prior[prior > 0]
-            return float(-(prior * np.log(prior)).sum())
-        prior = np.clip(weight @ target, 1e-12, 1 - 1e-12)
-        return float(np.mean(-(prior * np.log(prior) + (1 - prior) * np.log1p(-prior))))
+        return prior_loss(self._label_binarizer, target, weight)
 
     def _criterion(self):
         if self._label_binarizer.y_type_ == "multiclass":
@@ -415,10 +368,3 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _labels_like(classes, y):
-    classes = np.asarray(classes)
-    if y.ndim == 2:
-        return np.eye(len(classes), dtype=y.dtype)
-    return classes

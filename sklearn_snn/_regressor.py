@@ -6,8 +6,10 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
-from ._base import _NONE, BaseSNN, fill_doc, standardization_statistics
-from ._validation import check_finite_outputs
+from ._base import BaseSNN
+from ._docstrings import fill_doc
+from .training.checks import check_finite_outputs
+from .training.standardization import NO_COLUMNS, standardization_statistics
 
 
 @fill_doc
@@ -52,6 +54,51 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
     _y_numeric = True
 
+    def __init__(
+        self,
+        *,
+        n_layers=4,
+        n_units=256,
+        shape="rectangular",
+        dropout=0.0,
+        optimizer="adam",
+        learning_rate=3e-4,
+        weight_decay=0.0,
+        batch_size="auto",
+        max_iter=200,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=50,
+        tol=1e-4,
+        standardize=True,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        fixed_point=(0.0, 1.0),
+    ):
+        super().__init__(
+            n_layers=n_layers,
+            n_units=n_units,
+            shape=shape,
+            dropout=dropout,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            standardize=standardize,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            fixed_point=fixed_point,
+        )
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network on ``X`` and ``y``.
@@ -79,7 +126,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         >>> reg.n_outputs_
         1
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, partial=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -114,7 +161,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         >>> reg.n_iter_
         2
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, partial=True)
 
     def predict(self, X):
         """Predicted targets of the samples in ``X``.
@@ -142,10 +189,10 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         check_finite_outputs(prediction, "predictions")
         return prediction.ravel() if self._target_1d else prediction
 
-    def _fit_targets(self, y, *, first_call, classes):
+    def _encode_targets(self, y, *, reset, classes):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if first_call:
+        if reset:
             self._target_1d = y.ndim == 1
             self._n_outputs = self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         elif (y.ndim == 1) != self._target_1d or (y.ndim == 2 and y.shape[1] != self.n_outputs_):
@@ -155,19 +202,21 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             )
         return y.reshape(len(y), -1).astype(np.float64)
 
-    def _fit_target_transform(self, target, indices, weights):
-        unscaled = _NONE
-        if self.standardize:
-            self._target_mean, self._target_scale, unscaled = standardization_statistics(
-                target, indices, weights, "Target(s)"
-            )
-        else:
+    def _fit_target_scaling(self, target, indices, weights):
+        if not self.standardize:
             self._target_mean = np.zeros(target.shape[1])
             self._target_scale = np.ones(target.shape[1])
-        return self._transform_target(target), unscaled
+            return NO_COLUMNS
+        self._target_mean, self._target_scale, unscaled = standardization_statistics(
+            target, indices, weights, "Target(s)"
+        )
+        return unscaled
 
-    def _transform_target(self, target):
+    def _scale_targets(self, target):
         return (target - self._target_mean) / self._target_scale
+
+    def _stratify(self, target, units):
+        return None
 
     def _prior_loss(self, target, weight):
         weight = weight / weight.sum()

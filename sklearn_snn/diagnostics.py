@@ -13,9 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseSNN
+from .nn.modes import evaluation_mode
 
 # A Pipeline is not accepted: pass its last step and the transformed X.
 _NETWORK = [BaseSNN, torch.nn.Module]
@@ -88,7 +88,7 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
     if inputs.shape[0] < 2:
         raise ValueError(f"X needs at least 2 samples, got {inputs.shape[0]}.")
     rows = []
-    with _evaluation_mode(module):
+    with evaluation_mode(module):
         x = inputs
         for depth, block in enumerate(module.hidden, start=1):
             linear, activation, *rest = block
@@ -183,7 +183,7 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     else:
         loss_of = _estimator_loss(estimator_or_module, X, y, inputs)
     linears = [block[0] for block in module.hidden] + [module.output]
-    with _evaluation_mode(module), torch.enable_grad():
+    with evaluation_mode(module), torch.enable_grad():
         loss = loss_of(module(inputs))
         parameters = [p for linear in linears for p in (linear.weight, linear.bias)]
         gradients = torch.autograd.grad(loss, parameters)
@@ -282,22 +282,6 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
     return mean_axis.figure
 
 
-class _evaluation_mode:
-    """Context in which a module is in eval mode; its previous mode comes back after."""
-
-    def __init__(self, module):
-        self.module = module
-
-    def __enter__(self):
-        self.modes = [(m, m.training) for m in self.module.modules()]
-        self.module.eval()
-        return self.module
-
-    def __exit__(self, *exc_info):
-        for module, training in self.modes:
-            module.training = training
-
-
 def _module_and_inputs(estimator_or_module, X):
     """The network and ``X`` as a tensor of its dtype on its device."""
     if isinstance(estimator_or_module, torch.nn.Module):
@@ -305,24 +289,15 @@ def _module_and_inputs(estimator_or_module, X):
         X = X.toarray() if sp.issparse(X) else X
         X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
     else:
-        estimator = estimator_or_module
-        check_is_fitted(estimator)
-        module = estimator.module_
-        X = validate_data(
-            estimator, X, reset=False, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32)
-        )
-        X = X.toarray() if sp.issparse(X) else X
-        X = torch.as_tensor((X - estimator._input_mean) / estimator._input_scale)
+        X = torch.as_tensor(estimator_or_module._prepare_input(X))
+        module = estimator_or_module.module_
     parameter = next(module.parameters())
     return module, X.to(device=parameter.device, dtype=parameter.dtype)
 
 
 def _estimator_loss(estimator, X, y, inputs):
     """The training loss of ``estimator`` on ``(X, y)`` as a function of the raw output."""
-    X, y = estimator._validate_data_and_targets(X, y, reset=False)
-    target = estimator._fit_targets(y, first_call=False, classes=None)
-    weight = estimator._training_weights(None, X, y)
-    target = np.asarray(estimator._transform_target(target))
+    target, weight = estimator._prepare_targets(X, y)
     dtype = torch.int64 if target.dtype.kind in "iu" else inputs.dtype
     target = torch.as_tensor(target, dtype=dtype, device=inputs.device)
     weight = torch.as_tensor(weight, dtype=inputs.dtype, device=inputs.device)

@@ -90,7 +90,7 @@ def rng():
 @pytest.fixture
 def matmul_precision_per_epoch(monkeypatch):
     """The CUDA matmul precision setting at the start of every training epoch."""
-    from sklearn_snn._net import TensorBatchNet
+    from sklearn_snn.training.net import TensorBatchNet
 
     seen = []
     original = TensorBatchNet.run_single_epoch

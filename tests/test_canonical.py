@@ -1,7 +1,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from sklearn_snn._canonical import canonical_samples
+from sklearn_snn.training.duplicates import canonical_samples
 
 
 def _distinct_rows(X, y, weight):
@@ -81,7 +81,7 @@ def test_rows_of_round_values_in_other_columns_stay_apart(rng):
 
 def test_colliding_hashes_never_merge_different_rows(monkeypatch, rng):
     # With every hash equal, the exact check alone must find the distinct rows.
-    from sklearn_snn import _canonical
+    from sklearn_snn.training import duplicates as _canonical
 
     monkeypatch.setattr(_canonical, "_combine", lambda a, b: (0 * a[0], 0 * a[1]))
     X = rng.integers(0, 3, size=(300, 4)).astype(float)

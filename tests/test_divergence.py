@@ -7,7 +7,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 
 from sklearn_snn import SNNClassifier, SNNRegressor
-from sklearn_snn._net import TensorBatchNet
+from sklearn_snn.training.net import TensorBatchNet
 
 
 def interrupt_on_fifth_step(monkeypatch):

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_snn import SNNClassifier, SNNRegressor
-from sklearn_snn._net import TensorBatchNet
+from sklearn_snn.training.net import TensorBatchNet
 
 TINY = {"n_layers": 2, "n_units": 16, "max_iter": 20, "learning_rate": 0.01, "random_state": 0}
 

@@ -5,8 +5,8 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from sklearn_snn import SNNClassifier
-from sklearn_snn._canonical import canonical_samples
-from sklearn_snn._holdout import validation_split
+from sklearn_snn.training.duplicates import canonical_samples
+from sklearn_snn.training.holdout import validation_split
 
 
 def _no_strata(target, units):
@@ -112,7 +112,7 @@ def test_repeated_rows_and_integer_weights_give_the_same_split():
 
 
 def test_too_many_units_fall_back_to_whole_samples(monkeypatch):
-    monkeypatch.setattr("sklearn_snn._holdout._MAX_UNITS", 100)
+    monkeypatch.setattr("sklearn_snn.training.holdout._MAX_UNITS", 100)
     indices = np.arange(10)
     weights = np.full(10, 20.0)  # 200 units, above the bound
     (train, train_w), (valid, valid_w) = validation_split(
@@ -151,7 +151,7 @@ def test_classifier_stratifies_by_class_codes_weighted_by_units():
 
 @pytest.mark.parametrize("stratify", [_no_strata, _by_target])
 def test_many_units_are_drawn_per_sample_without_listing_them(monkeypatch, stratify):
-    monkeypatch.setattr("sklearn_snn._holdout._EXPANDED_UNITS", 100)
+    monkeypatch.setattr("sklearn_snn.training.holdout._EXPANDED_UNITS", 100)
     rng = np.random.default_rng(0)
     indices = rng.permutation(50)
     weights = rng.integers(1, 400, size=50).astype(float)
@@ -180,13 +180,13 @@ def test_many_units_are_drawn_per_sample_without_listing_them(monkeypatch, strat
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_early_stopping_keeps_every_row_in_training_above_the_expansion_bound(monkeypatch):
-    monkeypatch.setattr("sklearn_snn._holdout._EXPANDED_UNITS", 100)
+    monkeypatch.setattr("sklearn_snn.training.holdout._EXPANDED_UNITS", 100)
     X, y = _parity_cells(40)  # 320 units
     clf = _parity_classifier(0).fit(X, y)
     assert clf.score(X, y) == 1.0
 
 
 def test_many_units_refuse_to_leave_training_empty(monkeypatch):
-    monkeypatch.setattr("sklearn_snn._holdout._EXPANDED_UNITS", 100)
+    monkeypatch.setattr("sklearn_snn.training.holdout._EXPANDED_UNITS", 100)
     with pytest.raises(ValueError, match="validation_fraction=0.9999 holds out all 400"):
         validation_split(np.arange(4), np.full(4, 100.0), np.zeros(4), 0.9999, 0, _no_strata)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from sklearn_snn import SNNClassifier
-from sklearn_snn._net import tf32_matmuls
+from sklearn_snn.training.net import tf32_matmuls
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from sklearn_snn import SelfNormalizingNetwork
-from sklearn_snn._layers import SELU, AlphaDropout
-from sklearn_snn._network import hidden_widths
+from sklearn_snn.nn.layers import SELU, AlphaDropout
+from sklearn_snn.nn.network import hidden_widths
 from sklearn_snn.theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
 
 

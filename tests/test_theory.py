@@ -6,7 +6,7 @@ import pytest
 import torch
 from scipy.special import erf, erfc
 
-from sklearn_snn._layers import AlphaDropout
+from sklearn_snn.nn.layers import AlphaDropout
 from sklearn_snn.theory import (
     SELU_ALPHA,
     SELU_LAMBDA,

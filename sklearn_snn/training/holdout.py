@@ -1,6 +1,6 @@
 """The validation hold-out of early stopping, drawn from canonical weighted samples.
 
-Training runs on canonical samples (see :mod:`sklearn_snn._canonical`): a row
+Training runs on canonical samples (see :mod:`sklearn_snn.training.duplicates`): a row
 repeated ``k`` times, or given weight ``k``, is one sample of weight ``k``.
 Holding out whole canonical samples would take every copy of a repeated row
 out of training at once; on data with few distinct rows (all-categorical
@@ -37,7 +37,8 @@ def validation_split(indices, weights, target, fraction, seed, stratify):
     target : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Encoded targets of all rows of the data.
     fraction : float
-        Share of the units held out for validation, in (0, 1).
+        Share of the units held out for validation, in (0, 1); 0 is refused
+        with an error that explains it.
     seed : int
         Seed of the draw.
     stratify : callable
@@ -52,6 +53,17 @@ def validation_split(indices, weights, target, fraction, seed, stratify):
         A sample of integer weight can appear in both parts, each with the
         weight of the units it kept there.
     """
+    if fraction == 0:
+        raise ValueError(
+            "validation_fraction=0.0 holds out nothing, but early_stopping=True needs "
+            "validation data: pass a validation_fraction in (0, 1), or "
+            "early_stopping=False."
+        )
+    if len(indices) < 2:
+        raise ValueError(
+            "early_stopping=True needs at least 2 distinct samples to hold out "
+            f"a validation set, got {len(indices)} sample."
+        )
     counts = _unit_counts(weights)
     units = np.ones(len(indices), dtype=np.int64) if counts is None else counts
     labels = stratify(target[indices], units)

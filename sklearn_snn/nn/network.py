@@ -3,8 +3,8 @@
 import torch
 from torch import nn
 
-from ._layers import SELU, AlphaDropout, lecun_normal_
-from .theory import SELU_ALPHA, SELU_LAMBDA
+from ..theory import SELU_ALPHA, SELU_LAMBDA
+from .layers import SELU, AlphaDropout, lecun_normal_
 
 
 def hidden_widths(n_layers, n_units, n_outputs, shape):
@@ -32,7 +32,7 @@ def hidden_widths(n_layers, n_units, n_outputs, shape):
 
     Examples
     --------
-    >>> from sklearn_snn._network import hidden_widths
+    >>> from sklearn_snn.nn.network import hidden_widths
     >>> hidden_widths(4, 256, 2, "conic")
     [256, 76, 23, 7]
     >>> hidden_widths(3, 8, 20, "conic")

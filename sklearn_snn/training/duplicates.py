@@ -5,7 +5,28 @@ A sample weight of ``k`` means "this row, ``k`` times". Merging identical
 of weight zero and sorting the rest by a content hash makes a fit depend only
 on the weighted set of samples, not on how it was written down: repeating a
 row equals weighting it, reordering rows changes nothing, and zero weights
-equal removal, bit for bit.
+equal removal, bit for bit. This is what lets the estimators pass
+scikit-learn's sample-weight checks exactly.
+
+What it means for the parameters:
+
+- ``max_iter``: an epoch is one pass over the *distinct* training rows. A
+  row repeated ``k`` times is one sample of weight ``k``, so data with many
+  repeated rows takes fewer optimizer steps per epoch than its row count
+  suggests.
+- ``batch_size``: counts distinct rows too (``"auto"``: ``min(64, n)`` for
+  ``n`` distinct rows), and the loss of a batch is the weighted mean over its
+  rows.
+- ``validation_fraction``: when every weight is a whole number (no weights,
+  or integer ones), the hold-out splits repeated and weighted rows as the
+  rows they stand for (:mod:`sklearn_snn.training.holdout`): of a row
+  repeated (or weighted) 40 times, about 4 copies are held out and 36 stay
+  in training, so frequent rows are not taken out of training wholesale, and
+  held-out copies usually have twins in training. Multiplying all weights by
+  an integer therefore changes the split, as repeating every row would. With
+  any non-integer weight (e.g. most ``class_weight="balanced"`` weights), or
+  10**9 rows' worth of weight or more, whole distinct rows are held out
+  instead, and ``validation_fraction`` is a share of the distinct rows.
 """
 
 import hashlib

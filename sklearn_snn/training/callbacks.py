@@ -1,12 +1,18 @@
-"""Recovery from diverging training: restore the best weights, lower the step size."""
+"""The callbacks of a fit: divergence guard, early stopping, progress bar.
+
+New training behaviour comes as a skorch callback that
+:func:`fit_callbacks` wires from the estimator's parameters, not as a branch
+inside the training loop.
+"""
 
 import math
 from copy import deepcopy
 
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
-from ._data import chunk_rows
+from ..nn.inference import chunk_rows
+from ..nn.modes import evaluation_mode
 
 _DIVERGENCE_FACTOR = 10.0
 _LEARNING_RATE_FACTOR = 0.1
@@ -29,7 +35,8 @@ class DivergenceGuard(Callback):
     frequencies, or the mean target), the loss of the network as the fit
     starts, and 1. The guard then restores the weights with which the best
     epoch so far began (the weights the fit started with if no epoch was
-    sound), divides the learning rate by 10 and starts the optimizer afresh.
+    sound), divides the learning rate by 10 and clears the optimizer's state
+    (a learning-rate schedule goes on, scaled by the same 1/10).
     After ``max_recoveries`` such steps it raises :class:`TrainingDiverged`.
 
     Parameters
@@ -107,8 +114,7 @@ class DivergenceGuard(Callback):
             )
         net.module_.load_state_dict(self.best_weights_)
         old_lr = net.lr
-        net.lr = old_lr * _LEARNING_RATE_FACTOR
-        net.initialize_optimizer()
+        net.scale_learning_rate(_LEARNING_RATE_FACTOR)
         self.recoveries_.append((len(net.history), old_lr, net.lr))
         net.history.record("diverged", True)
 
@@ -133,15 +139,62 @@ def evaluation_loss(net, data, n_rows=1024):
     loss : float
         The weighted mean loss.
     """
-    module = net.module_
-    was_training = module.training
     n_rows = chunk_rows(data.X.shape[1], most=n_rows)  # fewer for wide (sparse) data
     rows = torch.arange(min(len(data), n_rows), device=data.device)
     X, target = data.rows(rows)
-    module.eval()
-    try:
-        with torch.no_grad():
-            loss = float(net.get_loss(module(X), target))
-    finally:
-        module.train(was_training)
+    with evaluation_mode(net.module_) as module, torch.no_grad():
+        loss = float(net.get_loss(module(X), target))
     return loss if math.isfinite(loss) else math.inf
+
+
+def fit_callbacks(net, train_data, *, prior_loss, early_stopping, patience, tol, verbose):
+    """The callbacks of one call to ``fit`` or ``partial_fit``, in the order they run.
+
+    The divergence guard runs first: early stopping must not end training on
+    a diverged epoch before the guard has restored sound weights. Its
+    baseline is the largest of ``prior_loss``, the loss of the network as
+    the fit starts (on up to 1,024 training rows; on a few rows a fresh
+    network can start far above the prior's loss, and a continued fit on
+    new data far above its previous loss) and 1.
+
+    Parameters
+    ----------
+    net : TensorBatchNet
+        The initialized net.
+    train_data : TrainingData
+        Training samples.
+    prior_loss : float
+        Loss of predicting the target's prior.
+    early_stopping : {"validation", "training"} or None
+        Stop on the validation loss and restore the best epoch, stop on the
+        training loss, or train every epoch asked for (``partial_fit``).
+    patience : int
+        Epochs without improvement by ``tol`` before stopping.
+    tol : float
+        Smallest improvement that counts.
+    verbose : int
+        2 or more adds a progress bar.
+
+    Returns
+    -------
+    callbacks : list of (str, skorch.callbacks.Callback)
+        ``"divergence_guard"``, then ``"stopper"`` and ``"progress_bar"``
+        where they apply.
+    """
+    starting_loss = evaluation_loss(net, train_data)
+    starting_loss = starting_loss if math.isfinite(starting_loss) else 0.0
+    baseline = max(prior_loss, starting_loss, 1.0)
+    callbacks = [("divergence_guard", DivergenceGuard(baseline))]
+    if early_stopping is not None:
+        validation = early_stopping == "validation"
+        stopper = EarlyStopping(
+            monitor="valid_loss" if validation else "train_loss",
+            patience=patience,
+            threshold=tol,
+            threshold_mode="abs",
+            load_best=validation,
+        )
+        callbacks.append(("stopper", stopper))
+    if verbose >= 2:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return callbacks

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
+from ..theory import SELU_ALPHA, SELU_LAMBDA, alpha_dropout_parameters
 
 # Dropout masks compare uniform 16-bit integers with a threshold: a rate is rounded
 # to a multiple of 2**-16, and one 64-bit draw of torch's generator serves four units.
@@ -139,7 +139,7 @@ class SELU(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_snn._layers import SELU
+    >>> from sklearn_snn.nn.layers import SELU
     >>> SELU()(torch.tensor([-10.0, 0.0, 1.0]))
     tensor([-1.7580,  0.0000,  1.0507])
     >>> SELU(alpha=2.0, lambda_=1.0)(torch.tensor([-10.0, 0.0, 1.0]))
@@ -188,7 +188,7 @@ class AlphaDropout(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_snn._layers import AlphaDropout
+    >>> from sklearn_snn.nn.layers import AlphaDropout
     >>> dropout = AlphaDropout(0.05)
     >>> dropout
     AlphaDropout(rate=0.05, a=0.954844, b=0.0839356)
@@ -241,7 +241,7 @@ class AlphaDropout(nn.Module):
         Examples
         --------
         >>> import torch
-        >>> from sklearn_snn._layers import SELU, AlphaDropout
+        >>> from sklearn_snn.nn.layers import SELU, AlphaDropout
         >>> dropout, selu = AlphaDropout(0.2), SELU()
         >>> x = torch.randn(1000)
         >>> dropout.generator = torch.Generator().manual_seed(0)
@@ -287,7 +287,7 @@ def lecun_normal_(linear, generator=None):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_snn._layers import lecun_normal_
+    >>> from sklearn_snn.nn.layers import lecun_normal_
     >>> layer = lecun_normal_(torch.nn.Linear(400, 300), torch.Generator().manual_seed(0))
     >>> print(f"{400 * layer.weight.var().item():.2f}")  # fan_in * Var(w)
     1.00

@@ -1,13 +1,99 @@
-"""The trained skorch net as plain numpy arrays and lists, and back.
+"""Seeds, random generators and the saved state of a trained net.
 
-Pickle, joblib and skops all store an estimator through this state: skops can
-save numpy arrays without trusting any torch type, and a net trained on a GPU
-loads where there is none.
+One ``random_state`` gives one seed per fit (:func:`draw_seed`). The seed
+draws the initial weights (:func:`initialization_generator`) and, through a
+second stream, the shuffling and dropout masks (:func:`training_generator`).
+
+Pickle, joblib and skops all store an estimator through :func:`net_state`:
+plain numpy arrays and lists, which skops can save without trusting any torch
+type, and which load on a machine without the GPU the net was trained on.
 """
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch.history import History
+
+
+def draw_seed(random_state):
+    """The seed of one fit, drawn from ``random_state``.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        The estimator's ``random_state``.
+
+    Returns
+    -------
+    seed : int
+        In ``[0, 2**31 - 1)``.
+
+    Examples
+    --------
+    >>> from sklearn_snn.training.state import draw_seed
+    >>> draw_seed(0) == draw_seed(0)
+    True
+    """
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def initialization_generator(seed):
+    """CPU generator of the initial weights of the fit with this seed.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the fit.
+
+    Returns
+    -------
+    generator : torch.Generator
+    """
+    return torch.Generator().manual_seed(seed)
+
+
+def training_generator(seed, device):
+    """Generator of the shuffling and dropout masks of the fit with this seed.
+
+    It lives on the training ``device`` and draws a stream apart from the
+    initial weights'.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the fit.
+    device : str or torch.device
+        Training device.
+
+    Returns
+    -------
+    generator : torch.Generator
+    """
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed + 1)
+    return generator
+
+
+def restore_generator(generator, saved, seed):
+    """Load a saved generator state, or reseed where it does not fit.
+
+    A CUDA generator's state cannot be loaded into a CPU generator (a model
+    trained on a GPU, loaded without one): the generator then starts the
+    stream of ``seed`` again.
+
+    Parameters
+    ----------
+    generator : torch.Generator
+        The generator to set.
+    saved : torch.Tensor or ndarray
+        Its saved state.
+    seed : int
+        Seed of the fit the generator belongs to.
+    """
+    try:
+        generator.set_state(torch.as_tensor(np.asarray(saved)))
+    except RuntimeError:
+        generator.manual_seed(seed + 1)
 
 
 def net_state(net):
@@ -65,18 +151,13 @@ def restore_net(net, state):
             "version. Load it with the sklearn-snn version that saved it.\n"
             f"{error}"
         ) from error
-    net.lr = state["lr"]
-    net.initialize_optimizer()
+    net.restart_optimizer(state["lr"])
     optimizer = _to_tensors(state["optimizer"])
     # skops stores dict keys as strings; torch wants the integer parameter ids.
     optimizer["state"] = {int(key): value for key, value in optimizer["state"].items()}
     net.optimizer_.load_state_dict(optimizer)
     net.history_ = History(state["history"])
-    try:
-        net.generator_.set_state(torch.from_numpy(np.array(state["generator"])))
-    except RuntimeError:
-        # A CUDA generator's state does not fit a CPU generator.
-        net.generator_.manual_seed(state["seed"])
+    restore_generator(net.generator_, state["generator"], state["seed"])
     return net
 
 

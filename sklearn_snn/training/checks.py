@@ -1,6 +1,27 @@
-"""Input checks whose messages name the offending column or feature."""
+"""Checks of inputs and parameters whose messages name what is wrong: the column, the value."""
+
+from numbers import Real
 
 import numpy as np
+
+from ..theory import selu_parameters
+
+
+def check_fixed_point(fixed_point):
+    """Refuse a ``fixed_point`` that is not a pair of numbers with SELU constants.
+
+    Parameters
+    ----------
+    fixed_point : object
+        The estimator's ``fixed_point``.
+    """
+    pair = tuple(fixed_point)
+    if len(pair) != 2 or not all(isinstance(value, Real) for value in pair):
+        raise ValueError(f"fixed_point must be a pair (mean, var) of numbers, got {fixed_point!r}.")
+    try:
+        selu_parameters(*pair)
+    except ValueError as error:
+        raise ValueError(f"fixed_point={fixed_point!r} has no SELU: {error}") from None
 
 
 def check_categorical_columns(X):

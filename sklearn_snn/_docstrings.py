@@ -1,0 +1,168 @@
+"""Parameter and attribute descriptions shared by the estimators' docstrings.
+
+Each estimator's docstring holds ``{parameters}`` and ``{attributes}``
+placeholders that :func:`fill_doc` fills, as imbalanced-learn's
+``Substitution`` does.
+"""
+
+import inspect
+
+PARAMETERS_DOC = """n_layers : int, default=4
+        Number of hidden SELU layers.
+
+    n_units : int, default=256
+        Width of the hidden layers (of the first one when ``shape="conic"``).
+
+    shape : {"rectangular", "conic"}, default="rectangular"
+        ``"rectangular"``: every hidden layer has ``n_units`` units.
+        ``"conic"``: widths shrink geometrically from ``n_units`` towards the
+        number of outputs, and no layer is narrower than the outputs or than
+        2 units (a single SELU unit would bound the output on one side; with
+        more outputs than ``n_units``, every layer has as many units as
+        outputs).
+
+    dropout : float, default=0.0
+        Alpha dropout rate after each hidden layer, in ``[0, 1)``. The paper's
+        grid uses 0 and 0.05.
+
+    optimizer : {"sgd", "adam", "adamw"}, default="adam"
+        Optimizer. ``"sgd"`` is plain stochastic gradient descent, as in the
+        paper; Adam needs no learning-rate search to train well.
+
+    learning_rate : float, default=LEARNING_RATE_DEFAULT
+        Step size of the optimizer (see :doc:`/accuracy` for how the default
+        was chosen).
+
+    weight_decay : float, default=0.0
+        L2 penalty (decoupled for ``"adamw"``). Named so because ``alpha`` is
+        a SELU constant in this package.
+
+    batch_size : "auto" or int, default="auto"
+        Distinct rows per mini-batch; ``"auto"`` uses ``min(64, n)`` for the
+        ``n`` distinct training rows, chosen with the accuracy benchmark
+        (:doc:`/accuracy`). Repeated rows are merged before batching (see
+        :mod:`sklearn_snn.training.duplicates`).
+
+    max_iter : int, default=200
+        Maximum number of epochs, each one pass over the distinct training
+        rows (see :mod:`sklearn_snn.training.duplicates`).
+
+    early_stopping : bool, default=True
+        Whether to hold out ``validation_fraction`` of the training data and
+        stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs. The weights of the epoch with the lowest
+        validation loss are restored. The validation loss, unlike accuracy,
+        reflects sample and class weights and small improvements.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``; in
+        ``(0, 1)`` then, and ignored (0 allowed) otherwise. How repeated and
+        weighted rows are split is described in
+        :mod:`sklearn_snn.training.duplicates`.
+
+    n_iter_no_change : int, default=50
+        Epochs without improvement by at least ``tol`` (of the training loss,
+        or of the validation loss with early stopping) before training stops.
+
+    tol : float, default=1e-4
+        Smallest improvement that counts. ``SNNRegressor``'s loss is the mean
+        squared error of the standardized targets (with ``standardize=True``),
+        so ``tol`` is a share of the targets' variance, not in their units.
+
+    standardize : bool, default=True
+        Whether to learn per-feature standardization in ``fit``.
+        Self-normalization assumes inputs of mean 0 and variance 1. Constant
+        features are centred and left unscaled.
+
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Device to train on; ``"auto"`` picks CUDA when available. Predictions
+        run where the fitted network lives.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, shuffling, dropout and the validation
+        split. An int makes training on CPU repeatable bit for bit. torch's
+        global random state is left untouched.
+
+    verbose : int, default=0
+        0: silent; 1: skorch's per-epoch log; 2: also a progress bar.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the previous solution instead of
+        starting anew. The network's shape (``n_layers``, ``n_units``,
+        ``shape``, ``dropout``, ``fixed_point``), ``standardize`` and the device
+        cannot change between such fits (a ``ValueError`` says which did); new
+        ``optimizer``, ``learning_rate`` or ``weight_decay`` values start a new
+        optimizer on the trained weights. The same holds for ``partial_fit``.
+
+    fixed_point : tuple of (float, float), default=(0.0, 1.0)
+        Mean and variance that the activations are driven to; with
+        ``standardize=True`` the inputs are given this mean and variance. The SELU
+        constants come from :func:`sklearn_snn.theory.selu_parameters` and the
+        alpha-dropout correction from
+        :func:`sklearn_snn.theory.alpha_dropout_parameters` for this point;
+        the default gives the paper's alpha ≈ 1.6733 and lambda ≈ 1.0507."""
+
+ATTRIBUTES_DOC = """n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during ``fit``, when they are all strings.
+
+    n_outputs_ : int
+        Number of output units of the network.
+
+    n_iter_ : int
+        Number of epochs trained since the network was initialized.
+
+    loss_curve_ : list of float
+        Sample-weighted training loss of every epoch since the network was
+        initialized, averaged over its batches as they were trained on (for
+        ``SNNRegressor``, of the standardized targets). An epoch that
+        diverged (its weights were then undone) is marked ``"diverged"`` in
+        ``history_``; its loss may be NaN or inf.
+
+    best_loss_ : float or None
+        Lowest finite training loss; None with ``early_stopping=True``.
+
+    validation_scores_ : list of float or None
+        Validation score (accuracy or R²) of each epoch of the latest ``fit``
+        with ``early_stopping=True`` (NaN for an epoch whose predictions were
+        not finite), else None. Each fit holds out its own validation split,
+        so a ``warm_start`` fit starts the list afresh, while ``loss_curve_``
+        spans every epoch.
+
+    best_validation_score_ : float or None
+        Validation score (accuracy or R²) of the restored epoch, the last one
+        that lowered the validation loss by more than ``tol``, with
+        ``early_stopping=True`` (of the weights kept instead when that epoch's
+        had diverged); else None.
+
+    history_ : skorch.history.History
+        skorch's record of the training epochs.
+
+    module_ : SelfNormalizingNetwork
+        The trained torch module.
+
+    net_ : skorch.NeuralNet
+        The skorch net that trained ``module_``."""
+
+
+def fill_doc(cls):
+    """Insert the shared parameter and attribute descriptions into a docstring.
+
+    The estimators' learning-rate defaults differ; each docstring shows its own.
+
+    Parameters
+    ----------
+    cls : type
+        Estimator class whose docstring has the placeholders.
+
+    Returns
+    -------
+    cls : type
+        The same class.
+    """
+    learning_rate = inspect.signature(cls.__init__).parameters["learning_rate"].default
+    parameters = PARAMETERS_DOC.replace("LEARNING_RATE_DEFAULT", f"{learning_rate:g}")
+    cls.__doc__ = cls.__doc__.format(parameters=parameters, attributes=ATTRIBUTES_DOC)
+    return cls

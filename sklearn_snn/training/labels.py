@@ -1,0 +1,177 @@
+"""Class labels for the loss: their encoding, checks, strata and prior loss.
+
+Binary targets train one logit, multiclass targets one logit per class
+(softmax), multilabel indicator matrices one logit per label (sigmoid).
+"""
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import type_of_target
+
+
+def fit_labels(y, classes, estimator_name):
+    """A :class:`~sklearn.preprocessing.LabelBinarizer` of the classes the model will know.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Checked classification targets.
+    classes : array-like or None
+        Every class that can occur (``partial_fit``), or None for those of ``y``.
+    estimator_name : str
+        For the message.
+
+    Returns
+    -------
+    binarizer : LabelBinarizer
+        Fitted; ``y_type_`` is ``"binary"``, ``"multiclass"`` or
+        ``"multilabel-indicator"``.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 classes.
+    """
+    binarizer = LabelBinarizer().fit(y if classes is None else _labels_like(classes, y))
+    if len(binarizer.classes_) < 2:
+        raise ValueError(
+            f"{estimator_name} needs samples of at least 2 classes; "
+            f"got 1 class: {binarizer.classes_.tolist()}."
+        )
+    return binarizer
+
+
+def n_outputs(binarizer):
+    """Output units: 1 for binary targets, else one per class or label."""
+    return 1 if binarizer.y_type_ == "binary" else len(binarizer.classes_)
+
+
+def encode_labels(binarizer, y):
+    """Targets for the loss: class codes (multiclass) or float32 0/1 columns.
+
+    Parameters
+    ----------
+    binarizer : LabelBinarizer
+        From :func:`fit_labels`.
+    y : ndarray
+        Labels, all known to ``binarizer``.
+
+    Returns
+    -------
+    target : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    """
+    encoded = binarizer.transform(y)
+    if binarizer.y_type_ == "multiclass":
+        return encoded.argmax(axis=1)
+    return encoded.astype(np.float32)
+
+
+def check_known_labels(binarizer, y, reset):
+    """Refuse labels that are not among the model's classes.
+
+    Parameters
+    ----------
+    binarizer : LabelBinarizer
+        The model's classes.
+    y : ndarray
+        Labels of this fit.
+    reset : bool
+        Whether this fit learned the classes (from ``classes``): the advice
+        differs from that for a continued fit.
+    """
+    classes = binarizer.classes_
+    if binarizer.y_type_ == "multilabel-indicator":
+        if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(classes):
+            raise ValueError(
+                f"y must be a binary indicator matrix with {len(classes)} "
+                "columns, as in the first fit."
+            )
+        return
+    # Python sets: numpy would compare 1 and "1" as equal strings.
+    unseen = set(np.unique(y).tolist()) - set(classes.tolist())
+    if unseen:
+        advice = (
+            "Pass every class through `classes`."
+            if reset
+            else "A continued fit (warm_start=True or partial_fit) keeps the classes "
+            "of the first fit: list every class in `classes` on the first call to "
+            "partial_fit, or fit a new model with warm_start=False."
+        )
+        raise ValueError(
+            f"y contains labels that are not among the classes: {sorted(unseen, key=repr)}; "
+            f"the classes are {classes.tolist()}. {advice}"
+        )
+
+
+def check_same_classes(binarizer, classes, y):
+    """Refuse a ``classes`` argument of a continued fit that differs from the model's."""
+    expected = LabelBinarizer().fit(_labels_like(classes, y)).classes_
+    if expected.tolist() != binarizer.classes_.tolist():
+        raise ValueError(
+            f"classes={np.asarray(classes).tolist()} differs from the classes of the "
+            f"first fit, {binarizer.classes_.tolist()}; a continued fit cannot change them."
+        )
+
+
+def class_strata(binarizer, target, units, fraction):
+    """Class codes of the distinct samples to stratify the validation split by, or None.
+
+    None for multilabel targets, for a class with fewer than 2 units, or when
+    the split could not hold a unit of every class on both sides.
+
+    Parameters
+    ----------
+    binarizer : LabelBinarizer
+        The model's classes.
+    target : ndarray
+        Encoded targets of the distinct samples.
+    units : ndarray of int
+        Units (rows) each sample stands for.
+    fraction : float
+        Share held out.
+
+    Returns
+    -------
+    labels : ndarray of int or None
+    """
+    if binarizer.y_type_ == "multilabel-indicator":
+        return None
+    # One class code per sample; binary targets are a single 0/1 column.
+    labels = np.unique(np.reshape(target, (len(target), -1))[:, 0], return_inverse=True)[1]
+    per_class = np.bincount(labels, weights=units)
+    n_units = int(units.sum())
+    n_valid = int(np.ceil(fraction * n_units))
+    fits = min(n_valid, n_units - n_valid) >= len(per_class)
+    return labels if per_class.min() >= 2 and fits else None
+
+
+def prior_loss(binarizer, target, weight):
+    """Weighted log-loss of predicting the class frequencies of ``target``.
+
+    Parameters
+    ----------
+    binarizer : LabelBinarizer
+        The model's classes.
+    target : ndarray
+        Encoded targets.
+    weight : ndarray
+        Sample weights.
+
+    Returns
+    -------
+    loss : float
+    """
+    weight = weight / weight.sum()
+    if binarizer.y_type_ == "multiclass":
+        prior = np.bincount(target, weights=weight)
+        prior = prior[prior > 0]
+        return float(-(prior * np.log(prior)).sum())
+    prior = np.clip(weight @ target, 1e-12, 1 - 1e-12)
+    return float(np.mean(-(prior * np.log(prior) + (1 - prior) * np.log1p(-prior))))
+
+
+def _labels_like(classes, y):
+    classes = np.asarray(classes)
+    if y.ndim == 2:
+        return np.eye(len(classes), dtype=y.dtype)
+    return classes
