@@ -1,6 +1,6 @@
 """Accuracy of sklearn-snn against scikit-learn's models on real tabular datasets.
 
-Every dataset of a folder with a ``manifest.json`` (see :mod:`sklearn_snn.datasets`)
+Every dataset of a folder with a ``manifest.json`` (see ``_dataset_folder.py``)
 goes through the same outer cross-validation (stratified k-fold for classification,
 k-fold for regression, the same splits for every model) and the same preprocessing:
 one ``ColumnTransformer`` that imputes and one-hot encodes the categorical columns
@@ -94,9 +94,9 @@ from threadpoolctl import threadpool_limits
 # Benchmark this checkout's package, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn_snn import SNNClassifier, SNNRegressor  # noqa: E402
-from sklearn_snn.datasets import DATA_ENV_VARIABLE, list_datasets, load_dataset  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _dataset_folder import DATA_ENV_VARIABLE, list_datasets, load_dataset  # noqa: E402
 from _machine import describe_machine  # noqa: E402
 
 MODELS = (

@@ -9,7 +9,6 @@ cross-reference checked (``-n``)::
 the local file links.
 """
 
-import os
 import shutil
 from pathlib import Path
 
@@ -72,21 +71,10 @@ shutil.copyfile(DOCS / "_templates" / "gallery_header.rst", GALLERY_SOURCE / "GA
 for script in sorted((REPO_ROOT / "examples").glob("*.py")):
     (GALLERY_SOURCE / script.name).symlink_to(script)
 
-# Examples the build shows without running them, and why.
-NOT_EXECUTED = {}
-# Examples find the datasets through $SKLEARN_SNN_DATA, by default ../shared/datasets.
-os.environ.setdefault("SKLEARN_SNN_DATA", str(REPO_ROOT.parent / "shared" / "datasets"))
-if not (Path(os.environ["SKLEARN_SNN_DATA"]) / "manifest.json").is_file():
-    NOT_EXECUTED["plot_self_normalization"] = "no datasets in $SKLEARN_SNN_DATA"
-
 sphinx_gallery_conf = {
     "examples_dirs": str(GALLERY_SOURCE.relative_to(DOCS)),
     "gallery_dirs": "auto_examples",
-    "filename_pattern": (
-        rf"/(?!({'|'.join(NOT_EXECUTED)})\.py)(plot_\w+|quickstart)\.py$"
-        if NOT_EXECUTED
-        else r"/(plot_\w+|quickstart)\.py$"
-    ),
+    "filename_pattern": r"/(plot_\w+|quickstart)\.py$",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "write_computation_times": False,
@@ -149,10 +137,8 @@ def check_public_names_documented(app, env):
 
 
 def report_what_is_left_out(app):
-    """Say in the build log which examples are not run and which pages are absent."""
+    """Say in the build log which pages are absent."""
     logger = logging.getLogger(__name__)
-    for example, reason in NOT_EXECUTED.items():
-        logger.info("examples/%s.py is shown without running it: %s", example, reason)
     for page in sorted(set(OPTIONAL_PAGES) - set(app.env.found_docs)):
         logger.info("docs/%s.md does not exist (yet): left out of the user guide", page)
 

@@ -1,11 +1,11 @@
-"""Load tabular benchmark datasets from a folder of ``.csv.gz`` files.
+"""Load the accuracy benchmark's datasets from a folder of ``.csv.gz`` files.
 
 The folder holds one ``manifest.json`` and one compressed CSV file per
 dataset. The manifest is a JSON list with one object per dataset; the keys
 read here are
 
 ``name``
-    The name passed to :func:`load_dataset`.
+    The name passed to ``load_dataset``.
 ``file``
     The CSV file, relative to the folder (``.csv`` or ``.csv.gz``).
 ``task``
@@ -21,6 +21,13 @@ stay labels; empty cells become missing values.
 
 The folder is the ``data_dir`` argument or, when that is None, the
 environment variable ``SKLEARN_SNN_DATA``. Nothing else is searched.
+
+A helper of ``bench_accuracy.py``, not part of the package; with this folder on
+``sys.path``::
+
+    from _dataset_folder import list_datasets, load_dataset
+
+    X, y = load_dataset("magic", "../shared/datasets", return_X_y=True)
 """
 
 import json
@@ -145,23 +152,6 @@ def list_datasets(data_dir=None):
     See Also
     --------
     load_dataset : Load one of the listed datasets.
-
-    Examples
-    --------
-    >>> import json, tempfile
-    >>> from pathlib import Path
-    >>> from sklearn_snn.datasets import list_datasets
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> manifest = [{"name": "toy", "file": "toy.csv.gz", "task": "binary", "n_rows": 4}]
-    >>> _ = Path(tmp.name, "manifest.json").write_text(json.dumps(manifest))
-    >>> [(d["name"], d["task"], d["n_rows"]) for d in list_datasets(tmp.name)]
-    [('toy', 'binary', 4)]
-    >>> tmp.cleanup()
-
-    With the environment variable set, no argument is needed:
-
-    >>> [d["name"] for d in list_datasets()]  # doctest: +SKIP
-    ['magic', 'letter', ...]
     """
     entries = _read_manifest(_data_folder(data_dir))
     return [{"categorical_columns": [], **entry} for entry in entries]
@@ -219,37 +209,6 @@ def load_dataset(name, data_dir=None, *, return_X_y=False):
     See Also
     --------
     list_datasets : The datasets of a folder and their manifest entries.
-
-    Examples
-    --------
-    A folder with one toy dataset:
-
-    >>> import json, tempfile
-    >>> from pathlib import Path
-    >>> import pandas as pd
-    >>> from sklearn_snn.datasets import load_dataset
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> frame = pd.DataFrame({"size": [1.5, 2.0, None], "color": ["red", "blue", "red"],
-    ...                       "target": ["1", "0", "1"]})
-    >>> frame.to_csv(Path(tmp.name, "toy.csv.gz"), index=False)
-    >>> manifest = [{"name": "toy", "file": "toy.csv.gz", "task": "binary",
-    ...              "categorical_columns": ["color"]}]
-    >>> _ = Path(tmp.name, "manifest.json").write_text(json.dumps(manifest))
-    >>> toy = load_dataset("toy", data_dir=tmp.name)
-    >>> toy.task, toy.data.shape, toy.categorical_columns
-    ('binary', (3, 2), ['color'])
-    >>> toy.target.tolist()
-    ['1', '0', '1']
-    >>> X, y = load_dataset("toy", data_dir=tmp.name, return_X_y=True)
-    >>> int(X["size"].isna().sum())
-    1
-    >>> tmp.cleanup()
-
-    The developers' datasets, with ``SKLEARN_SNN_DATA`` set to their folder:
-
-    >>> X, y = load_dataset("magic", return_X_y=True)  # doctest: +SKIP
-    >>> X.shape  # doctest: +SKIP
-    (19020, 10)
     """
     try:
         import pandas as pd

@@ -1,3 +1,6 @@
+"""The accuracy benchmark's dataset folders, read by ``benchmarks/_dataset_folder.py``."""
+
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -5,12 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sklearn_snn import datasets
-from sklearn_snn.datasets import DATA_ENV_VARIABLE, list_datasets, load_dataset
-
 pd = pytest.importorskip("pandas")
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "datasets"
+_spec = importlib.util.spec_from_file_location(
+    "_dataset_folder", ROOT / "benchmarks" / "_dataset_folder.py"
+)
+dataset_folder = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(dataset_folder)
+DATA_ENV_VARIABLE = dataset_folder.DATA_ENV_VARIABLE
+list_datasets, load_dataset = dataset_folder.list_datasets, dataset_folder.load_dataset
 
 
 @pytest.fixture
@@ -58,6 +66,9 @@ def test_categorical_columns_and_labels_stay_strings(data_dir):
     assert bunch.data["x0"].dtype == np.float64 and bunch.data["x0"].isna().sum() == 1
     assert bunch.target.tolist() == ["1", "0", "1", "0"]
     assert bunch.info["n_rows"] == 4
+    X, y = load_dataset("codes", data_dir=data_dir, return_X_y=True)
+    pd.testing.assert_frame_equal(X, bunch.data)
+    pd.testing.assert_series_equal(y, bunch.target)
 
 
 def test_regression_target_is_float(data_dir):
@@ -190,8 +201,8 @@ def test_without_pandas_a_clear_import_error(data_dir, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_pandas)
     with pytest.raises(ImportError, match="load_dataset needs pandas"):
-        datasets.load_dataset("codes", data_dir=data_dir)
-    assert len(datasets.list_datasets(data_dir)) == 3
+        load_dataset("codes", data_dir=data_dir)
+    assert len(list_datasets(data_dir)) == 3
 
 
 def _real_data_dir():
