@@ -52,10 +52,27 @@ def test_column_vector_target_warns_and_matches_1d(regression_data, small_params
 
 
 def test_constant_feature_is_safe(regression_data, small_params):
+    # A constant feature is centred and left unscaled: whatever its value, it
+    # enters the network as 0 and changes nothing. One batch of all rows: the
+    # canonical row order hashes the inputs, so mini-batches would differ.
     X, y = regression_data
-    X = np.column_stack([X, np.full(len(X), 7.0)])
-    reg = SNNRegressor(**small_params).fit(X, y)
-    assert np.all(np.isfinite(reg.predict(X)))
+
+    def with_constant(value):
+        return np.column_stack([X, np.full(len(X), value)])
+
+    params = dict(small_params, batch_size=len(X))
+    reg = SNNRegressor(**params).fit(with_constant(7.0), y)
+    prediction = reg.predict(with_constant(7.0))
+    assert reg.score(with_constant(7.0), y) > 0.9
+    # float32 training on inputs equal up to float64 rounding: here 1e-7 of y's
+    # spread apart; leaving the 7 uncentred moves them by nearly one spread.
+    atol = 1e-5 * y.std()
+    at_zero = SNNRegressor(**params).fit(with_constant(0.0), y).predict(with_constant(0.0))
+    np.testing.assert_allclose(prediction, at_zero, rtol=0, atol=atol)
+    # Unscaled: a value a millionth off moves the predictions by about a millionth
+    # of y's spread (a scale of 1e-9 would move them by hundreds of spreads).
+    nudged = reg.predict(with_constant(7.0 + 1e-6))
+    np.testing.assert_allclose(nudged, prediction, rtol=0, atol=atol)
 
 
 def test_subset_predictions_equal_full_predictions(regression_data, small_params):

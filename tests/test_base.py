@@ -1,0 +1,91 @@
+"""What the estimator base does in every fit: weights, standardization, seeds, continuation."""
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_snn import SNNClassifier
+
+
+def test_sample_weights_act_in_the_loss(binary_data, small_params):
+    # Each row twice, once per class: only the weights can tell the classes
+    # apart, and the weighted loss is lowest at P(1) = 2.5 / 3.5 on every row.
+    # Unequal non-integer weights on distinct samples: neither merging
+    # duplicates nor dropping zero weights can stand in for the loss.
+    X, _ = binary_data
+    n = len(X)
+    both = np.vstack([X, X])
+    labels = np.repeat([0, 1], n)
+    weight = np.repeat([1.0, 2.5], n)
+    proba = SNNClassifier(**small_params).fit(both, labels, sample_weight=weight).predict_proba(X)
+    assert abs(proba[:, 1].mean() - 2.5 / 3.5) < 0.05
+    assert proba[:, 1].min() > 0.5
+
+
+def test_standardization_uses_the_sample_weights(binary_data, small_params):
+    # A fit that standardizes equals one without standardization on the inputs
+    # standardized by the weighted scaler. One batch of all rows: the
+    # canonical row order hashes the inputs, which differ between the two fits,
+    # so mini-batches would hold different rows.
+    X, y = binary_data
+    weight = np.where(X[:, 0] > 0, 13.0, 1.3)  # a weighted mean far from the plain one
+    params = dict(small_params, batch_size=len(X))
+    standardizing = SNNClassifier(**params).fit(X, y, sample_weight=weight)
+    X_weighted = StandardScaler().fit(X, sample_weight=weight).transform(X)
+    by_hand = SNNClassifier(**params, standardize=False).fit(X_weighted, y, sample_weight=weight)
+    # float32 training on inputs equal up to float64 rounding: 1e-7 apart here,
+    # while unweighted statistics move the probabilities by 0.16.
+    np.testing.assert_allclose(
+        standardizing.predict_proba(X), by_hand.predict_proba(X_weighted), rtol=0, atol=1e-5
+    )
+
+
+def test_input_scale_and_offset_change_nothing(binary_data, small_params):
+    # Standardization maps X and 100 X + 7 to the same inputs, in fit and in
+    # predict. One batch, as above: the row order hashes the inputs.
+    X, y = binary_data
+    params = dict(small_params, batch_size=len(X))
+    plain = SNNClassifier(**params).fit(X, y)
+    shifted = SNNClassifier(**params).fit(100 * X + 7, y)
+    np.testing.assert_allclose(
+        shifted.predict_proba(100 * X + 7), plain.predict_proba(X), rtol=0, atol=1e-5
+    )
+    assert shifted.score(100 * X + 7, y) > 0.85
+
+
+def test_random_state_seeds_the_batch_order(binary_data, small_params):
+    # Three networks with the same weights and a stateless optimizer (plain
+    # SGD) train one more epoch: only the training generator, seeded by
+    # random_state, tells them apart.
+    X, y = binary_data
+    params = dict(small_params, optimizer="sgd")
+    first, second, twin = (
+        SNNClassifier(**dict(params, random_state=seed)).partial_fit(X, y, classes=[0, 1])
+        for seed in (0, 1, 1)
+    )
+    for model in (second, twin):
+        model.module_.load_state_dict(first.module_.state_dict())
+    for model in (first, second, twin):
+        model.partial_fit(X, y)
+    np.testing.assert_array_equal(second.predict_proba(X), twin.predict_proba(X))
+    assert not np.array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+def test_partial_fit_continues_from_the_weights_it_left(classification_data, small_params):
+    X, y = classification_data
+    model = SNNClassifier(**small_params).partial_fit(X, y, classes=[0, 1, 2])
+    after_one = {name: tensor.clone() for name, tensor in model.module_.state_dict().items()}
+    first_score = model.score(X, y)
+    # A step of 1e-8 leaves the weights where the first call left them.
+    model.set_params(learning_rate=1e-8).partial_fit(X, y)
+    for name, tensor in model.module_.state_dict().items():
+        np.testing.assert_allclose(tensor.numpy(), after_one[name].numpy(), rtol=0, atol=1e-6)
+    model.set_params(learning_rate=small_params["learning_rate"])
+    for _ in range(30):
+        model.partial_fit(X, y)
+    assert model.n_iter_ == 32
+    # 0.78 after one call, 0.96 after all; calls that start afresh stay near 0.78.
+    assert first_score < 0.85 and model.score(X, y) > 0.9
+
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
