@@ -208,3 +208,43 @@ def test_interrupted_fit_whose_weights_diverged_keeps_sound_ones(monkeypatch):
     )
     assert log_loss(y, clf.predict_proba(X)) == pytest.approx(before, rel=1e-6)
     assert clf.n_iter_ == 30 and "diverged" not in clf.history_[-1]
+
+
+@pytest.mark.filterwarnings("ignore:Maximum iterations")
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_learning_rate_schedule_survives_a_divergence(monkeypatch, regression_data, optimizer):
+    # The guard lowers the step size by 10 without replacing the optimizer, so
+    # a skorch LRScheduler bound to it goes on: every epoch's rate is the
+    # schedule's, times 1/10 per recovery so far.
+    import torch
+    from skorch.callbacks import LRScheduler
+
+    import sklearn_snn._base as base
+
+    schedule = LRScheduler(torch.optim.lr_scheduler.StepLR, step_size=1, gamma=0.5)
+    original = base.fit_callbacks
+    monkeypatch.setattr(
+        base, "fit_callbacks", lambda *a, **k: original(*a, **k) + [("schedule", schedule)]
+    )
+    X, y = regression_data
+    rate = 3.0 if optimizer == "sgd" else 1.0
+    model = SNNRegressor(
+        n_layers=2,
+        n_units=32,
+        optimizer=optimizer,
+        learning_rate=rate,
+        max_iter=8,
+        early_stopping=False,
+        batch_size=16,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        model.fit(X, y)
+    diverged = np.cumsum([bool(epoch.get("diverged")) for epoch in model.history_])
+    assert diverged[-1] >= 1
+    expected = rate * 0.5 ** np.arange(len(diverged)) * 0.1**diverged
+    np.testing.assert_allclose(model.history_[:, "event_lr"], expected, rtol=1e-12)
+    optimizer_ = model.net_.optimizer_
+    assert schedule.lr_scheduler_.optimizer is optimizer_
+    final = rate * 0.5 ** len(diverged) * 0.1 ** diverged[-1]
+    assert optimizer_.param_groups[0]["lr"] == pytest.approx(final, rel=1e-12)
