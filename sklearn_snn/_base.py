@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .nn.inference import predict_raw
+from .nn.inference import InferenceCopy, predict_raw
 from .training.callbacks import fit_callbacks
 from .training.checks import (
     check_categorical_columns,
@@ -176,6 +176,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
             for name, value in attributes.items():
                 setattr(self, name, value)
+            self._inference = InferenceCopy(self.net_.module_)
         # Warned after the fit is kept: warnings turned into errors must not undo it.
         for message, category in notices + messages:
             warnings.warn(message, category, stacklevel=4)
@@ -314,7 +315,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _predict_raw(self, X):
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        raw = predict_raw(self.net_.module_, X, self._input_mean, self._input_scale)
+        raw = predict_raw(self._inference.module(), X, self._input_mean, self._input_scale)
         check_finite_outputs(raw)
         return raw
 
@@ -375,6 +376,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         # save without trusting torch, and which load on a machine without CUDA.
         state = dict(super().__getstate__())
         net = state.pop("net_", None)
+        state.pop("_inference", None)
         if net is not None:
             state["_net_state"] = net_state(net)
         return state
@@ -388,6 +390,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                 device = "cpu"
             net = self._build_net(self.n_features_in_, saved["seed"], device, self._net_config)
             self.net_ = restore_net(net, saved)
+            self._inference = InferenceCopy(self.net_.module_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

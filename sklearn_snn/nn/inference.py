@@ -1,4 +1,4 @@
-"""Inference in float64, in chunks of bounded memory."""
+"""Inference in float64 on a copy made once per fit, in chunks of bounded memory."""
 
 import copy
 
@@ -34,18 +34,61 @@ def chunk_rows(n_features, most=_CHUNK_ROWS):
     return max(1, min(most, _CHUNK_BYTES // (8 * max(n_features, 1))))
 
 
+class InferenceCopy:
+    """A float64, eval-mode copy of a trained module, made once per fit.
+
+    Inference in float64 makes each row's output independent of which other
+    rows share its chunk, beyond float64 rounding (about 1e-15). The copy is
+    made when the fit ends, not per call; :meth:`module` notices when the
+    trained module's parameters were changed since (loaded weights, an
+    optimizer step, a move to another device) and then answers with a fresh
+    copy for that call. The copy is only read, so threads can predict
+    concurrently.
+
+    Parameters
+    ----------
+    source : torch.nn.Module
+        The trained module (float32), with a ``set_dropout_generator`` method.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_snn import SelfNormalizingNetwork
+    >>> from sklearn_snn.nn.inference import InferenceCopy
+    >>> net = SelfNormalizingNetwork(3, 1, n_layers=1, n_units=4)
+    >>> copy = InferenceCopy(net)
+    >>> copy.module() is copy.module(), next(copy.module().parameters()).dtype
+    (True, torch.float64)
+    >>> with torch.no_grad():
+    ...     net.output.bias.fill_(1.0)
+    Parameter containing:
+    tensor([1.], requires_grad=True)
+    >>> copy.module() is copy.module()
+    False
+    """
+
+    def __init__(self, source):
+        self.source = source
+        self._copy = _float64_copy(source)
+        self._fingerprint = _fingerprint(source)
+
+    def module(self):
+        """The float64 module that computes the trained module's outputs now."""
+        if _fingerprint(self.source) == self._fingerprint:
+            return self._copy
+        return _float64_copy(self.source)
+
+    def __getstate__(self):
+        raise TypeError("InferenceCopy is rebuilt from the trained module, not pickled.")
+
+
 def predict_raw(module, X, mean, scale):
     """Raw network outputs in float64, computed in large chunks.
-
-    Inference runs on a float64 copy of the module so that each row's output
-    does not depend on which other rows share its chunk, beyond float64
-    rounding (about 1e-15).
 
     Parameters
     ----------
     module : torch.nn.Module
-        Trained network with an ``output`` layer and a
-        ``set_dropout_generator`` method.
+        Float64 network in eval mode (:meth:`InferenceCopy.module`).
     X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
         Validated input data.
     mean, scale : ndarray of shape (n_features,)
@@ -57,7 +100,6 @@ def predict_raw(module, X, mean, scale):
         Float64 outputs.
     """
     device = next(module.parameters()).device
-    inference_module = _float64_copy(module)
     outputs = []
     with torch.inference_mode():
         step = chunk_rows(X.shape[1])
@@ -66,8 +108,7 @@ def predict_raw(module, X, mean, scale):
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
             chunk = (np.asarray(chunk, dtype=np.float64) - mean) / scale
-            batch = torch.from_numpy(chunk).to(device)
-            outputs.append(inference_module(batch).cpu().numpy())
+            outputs.append(module(torch.from_numpy(chunk).to(device)).cpu().numpy())
     if not outputs:
         return np.empty((0, module.output.out_features))
     return np.concatenate(outputs)
@@ -76,4 +117,9 @@ def predict_raw(module, X, mean, scale):
 def _float64_copy(module):
     clone = copy.deepcopy(module)
     clone.set_dropout_generator(None)
-    return clone.double().eval()
+    return clone.double().eval().requires_grad_(False)
+
+
+def _fingerprint(module):
+    """Changes whenever a parameter is written to or moved."""
+    return tuple((p._version, p.data_ptr(), p.device) for p in module.parameters())
