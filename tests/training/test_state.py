@@ -1,4 +1,4 @@
-"""Saving and loading fitted estimators with pickle, joblib and skops.
+"""The saved state of a net (pickle, joblib, skops), and the seeds and generators of a fit.
 
 ``test_integration.py`` checks that a pickle or joblib round trip keeps
 predictions; here the restored model must also keep its fitted attributes,
@@ -18,12 +18,21 @@ import zipfile
 import joblib
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_snn import SNNClassifier, SNNRegressor
+from sklearn_snn.training.state import (
+    draw_seed,
+    initialization_generator,
+    net_state,
+    restore_generator,
+    restore_net,
+    training_generator,
+)
 
 TINY = {"n_layers": 2, "n_units": 16, "max_iter": 8, "learning_rate": 0.01, "random_state": 0}
 
@@ -225,3 +234,65 @@ def test_weights_of_another_architecture_raise_a_clear_error(regression_data):
     loaded = SNNRegressor.__new__(SNNRegressor)
     with pytest.raises(ValueError, match=r"(?s)saved by another version.*hidden.3.0.weight"):
         loaded.__setstate__(state)
+
+
+# Seeds and generators: one seed per fit, two streams, restored where they fit.
+
+
+def test_draw_seed_is_deterministic_for_ints_and_advances_a_random_state():
+    seeds = [draw_seed(seed) for seed in (0, 0, 1)]
+    assert seeds[0] == seeds[1] != seeds[2]
+    assert seeds[0] == np.random.RandomState(0).randint(2**31 - 1)
+    state = np.random.RandomState(5)
+    first, second = draw_seed(state), draw_seed(state)
+    assert first != second and first == draw_seed(5)
+    assert all(0 <= draw_seed(None) < 2**31 - 1 for _ in range(5))
+
+
+def test_training_stream_is_apart_from_the_initial_weights_stream():
+    initial = torch.rand(8, generator=initialization_generator(3))
+    training = torch.rand(8, generator=training_generator(3, "cpu"))
+    assert not torch.equal(initial, training)
+    assert torch.equal(initial, torch.rand(8, generator=initialization_generator(3)))
+    assert torch.equal(training, torch.rand(8, generator=training_generator(3, "cpu")))
+    assert not torch.equal(training, torch.rand(8, generator=training_generator(4, "cpu")))
+    assert training_generator(3, "cpu").device == torch.device("cpu")
+
+
+def test_restore_generator_continues_a_saved_stream():
+    generator = training_generator(3, "cpu")
+    torch.rand(5, generator=generator)
+    saved = generator.get_state().numpy()  # as net_state stores it
+    expected = torch.rand(5, generator=generator)
+    restored = torch.Generator()
+    restore_generator(restored, saved, seed=3)
+    assert torch.equal(torch.rand(5, generator=restored), expected)
+
+
+def test_restore_generator_reseeds_where_the_state_does_not_fit():
+    # A CUDA generator's state (16 bytes) loaded on a machine without a GPU.
+    generator = torch.Generator().manual_seed(123)
+    restore_generator(generator, np.zeros(16, dtype=np.uint8), seed=3)
+    fresh = training_generator(3, "cpu")
+    assert torch.equal(torch.rand(5, generator=generator), torch.rand(5, generator=fresh))
+
+
+def _types(value):
+    if isinstance(value, dict):
+        return {dict}.union(*(_types(v) for v in value.values()))
+    if isinstance(value, list | tuple):
+        return {type(value)}.union(*(_types(v) for v in value))
+    return {type(value)}
+
+
+def test_net_state_holds_no_torch_objects_and_restores_the_net(fitted):
+    model, X, y = fitted
+    state = net_state(model.net_)
+    assert {t.__module__.split(".")[0] for t in _types(state)} <= {"builtins", "numpy"}
+    twin = clone(model).fit(X[:10], y[:10])  # the same architecture, other weights
+    restore_net(twin.net_, state)
+    for name, tensor in model.net_.module_.state_dict().items():
+        assert torch.equal(twin.net_.module_.state_dict()[name], tensor)
+    assert twin.net_.lr == model.net_.lr
+    assert list(twin.net_.history[:, "train_loss"]) == list(model.net_.history[:, "train_loss"])
+    assert torch.equal(twin.net_.generator_.get_state(), model.net_.generator_.get_state())
