@@ -9,18 +9,17 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .nn.inference import InferenceCopy, predict_raw
 from .training.callbacks import fit_callbacks
 from .training.checks import (
-    check_categorical_columns,
     check_finite_outputs,
     check_fixed_point,
-    explain_column_error,
     first_batch_notice,
 )
 from .training.duplicates import canonical_samples
+from .training.encoding import validate_and_encode
 from .training.holdout import validation_split
 from .training.net import OPTIMIZERS, build_net, training_device
 from .training.report import fit_report
@@ -67,6 +66,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "fixed_point": [tuple, list],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
 
     @abstractmethod
@@ -92,6 +92,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         verbose,
         warm_start,
         fixed_point,
+        categorical_features,
     ):
         self.n_layers = n_layers
         self.n_units = n_units
@@ -112,6 +113,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.verbose = verbose
         self.warm_start = warm_start
         self.fixed_point = fixed_point
+        self.categorical_features = categorical_features
 
     @property
     def history_(self):
@@ -287,30 +289,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             verbose=self.verbose,
         )
 
-    def _validate(self, X, y=None, *, reset):
-        """``X`` (and ``y``) checked as scikit-learn does, with errors that name the column."""
-        check_categorical_columns(X)
-        try:
-            if y is None:
-                return validate_data(
-                    self,
-                    X,
-                    reset=reset,
-                    accept_sparse=["csr", "csc"],
-                    dtype=(np.float64, np.float32),
-                )
-            return validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                accept_sparse=["csr", "csc"],
-                dtype=(np.float64, np.float32),
-                multi_output=True,
-                y_numeric=self._y_numeric,
-            )
-        except ValueError as error:
-            explain_column_error(X, error)
+    def _validate(self, X, y="no_validation", *, reset):
+        """``X`` (and ``y``) checked and encoded; errors name the column at fault."""
+        return validate_and_encode(self, X, y, reset=reset)
 
     def _predict_raw(self, X):
         check_is_fitted(self)
@@ -388,13 +369,14 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             device = saved["device"]
             if device.startswith("cuda") and not torch.cuda.is_available():
                 device = "cpu"
-            net = self._build_net(self.n_features_in_, saved["seed"], device, self._net_config)
+            net = self._build_net(len(self._input_mean), saved["seed"], device, self._net_config)
             self.net_ = restore_net(net, saved)
             self._inference = InferenceCopy(self.net_.module_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = True
         return tags
 
 

@@ -103,6 +103,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         verbose=0,
         warm_start=False,
         fixed_point=(0.0, 1.0),
+        categorical_features="from_dtype",
         class_weight=None,
     ):
         super().__init__(
@@ -125,6 +126,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             verbose=verbose,
             warm_start=warm_start,
             fixed_point=fixed_point,
+            categorical_features=categorical_features,
         )
         self.class_weight = class_weight
 

@@ -100,7 +100,21 @@ PARAMETERS_DOC = """n_layers : int, default=4
         constants come from :func:`sklearn_snn.theory.selu_parameters` and the
         alpha-dropout correction from
         :func:`sklearn_snn.theory.alpha_dropout_parameters` for this point;
-        the default gives the paper's alpha ≈ 1.6733 and lambda ≈ 1.0507."""
+        the default gives the paper's alpha ≈ 1.6733 and lambda ≈ 1.0507.
+
+    categorical_features : "from_dtype", array-like of int, str or bool, or None, \
+            default="from_dtype"
+        Columns to encode as categories, with HistGradientBoosting's
+        conventions: ``"from_dtype"`` takes a DataFrame's ``category``,
+        ``object``, ``string`` and ``bool`` columns (none for arrays); or
+        column indices, column names, a boolean mask, or None. Categorical
+        columns are one-hot encoded (up to 50 categories; rare ones grouped,
+        unknown ones at predict time counted as rare, missing values a
+        category of their own) or, with more categories, target encoded.
+        Missing values (NaN, ``pd.NA``) of numeric columns are imputed with
+        the training mean, plus an indicator column for each feature that had
+        missing values in ``fit``. The encoding is learned by the first fit and
+        kept by continued fits; see :mod:`sklearn_snn.training.encoding`."""
 
 ATTRIBUTES_DOC = """n_features_in_ : int
         Number of features seen during ``fit``.

@@ -76,6 +76,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         verbose=0,
         warm_start=False,
         fixed_point=(0.0, 1.0),
+        categorical_features="from_dtype",
     ):
         super().__init__(
             n_layers=n_layers,
@@ -97,6 +98,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             verbose=verbose,
             warm_start=warm_start,
             fixed_point=fixed_point,
+            categorical_features=categorical_features,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -83,25 +83,6 @@ def test_sparse_input_matches_dense(classification_data, small_params):
         np.testing.assert_allclose(sparse.predict_proba(container(X)), dense, atol=1e-4)
 
 
-def test_wide_sparse_data_is_densified_in_small_chunks(monkeypatch, small_params):
-    from sklearn_snn.nn import inference as _data
-
-    # 50,000 columns: a chunk of about 32 MiB of float64 values is 83 rows.
-    assert _data.chunk_rows(50_000) == 83 and _data.chunk_rows(10) == 16384
-    X = sp.random(300, 2_000, density=0.01, format="csr", random_state=0)
-    y = np.arange(300) % 2
-    clf = SNNClassifier(**small_params).fit(X, y)
-    whole = clf.predict_proba(X)
-    widths = []
-    dense = sp.csr_matrix.toarray
-    monkeypatch.setattr(_data, "_CHUNK_BYTES", 8 * 2_000 * 7)  # 7 rows per chunk
-    monkeypatch.setattr(
-        sp.csr_matrix, "toarray", lambda self, *a, **k: widths.append(self.shape[0]) or dense(self)
-    )
-    np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=0, atol=1e-12)
-    assert max(widths) == 7 and sum(widths) == 300
-
-
 def test_sparse_feature_with_large_offset_trains_as_dense(binary_data, small_params):
     # 1e8 + x: a float32 cast before centring would turn x into a constant.
     X, y = binary_data
@@ -239,7 +220,6 @@ def test_sample_weight_changes_the_fit(binary_data, small_params):
 @pytest.mark.parametrize(
     "X, message",
     [
-        (np.array([[np.nan, 1.0], [1.0, 2.0]]), "NaN"),
         (np.array([[np.inf, 1.0], [1.0, 2.0]]), "infinity"),
         (np.empty((0, 2)), "0 sample"),
         (np.array([[1 + 1j, 2.0], [1.0, 2.0]]), "Complex"),

@@ -24,27 +24,6 @@ def check_fixed_point(fixed_point):
         raise ValueError(f"fixed_point={fixed_point!r} has no SELU: {error}") from None
 
 
-def check_categorical_columns(X):
-    """Refuse pandas categorical columns, which would otherwise be read as codes.
-
-    Parameters
-    ----------
-    X : object
-        Input data; only pandas DataFrames are inspected.
-    """
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(dtypes, "items"):
-        return
-    import pandas as pd
-
-    for name, dtype in dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype):
-            raise ValueError(
-                f"Column {name!r} is categorical; encode it first, e.g. with OneHotEncoder "
-                "or OrdinalEncoder in a ColumnTransformer."
-            )
-
-
 def explain_column_error(X, error):
     """Re-raise a validation ``error`` naming the DataFrame column at fault.
 
@@ -58,7 +37,7 @@ def explain_column_error(X, error):
         The error scikit-learn raised.
     """
     dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(dtypes, "items"):
+    if dtypes is None or not hasattr(dtypes, "items") or "feature names" in str(error):
         raise error
     import pandas as pd
 
@@ -69,17 +48,11 @@ def explain_column_error(X, error):
             text = column[numbers.isna() & column.notna()]
             if len(text):
                 raise ValueError(
-                    f"Column {name!r} holds non-numeric values such as {text.iloc[0]!r}; "
-                    "encode it first, e.g. with OneHotEncoder or OrdinalEncoder in a "
-                    "ColumnTransformer."
+                    f"Column {name!r} holds non-numeric values such as {text.iloc[0]!r} but "
+                    "is not categorical; add it to categorical_features (or give it a "
+                    "string or category dtype with categorical_features='from_dtype')."
                 ) from error
             column = numbers
-        n_missing = int(column.isna().sum())
-        if n_missing:
-            raise ValueError(
-                f"Column {name!r} has {n_missing} missing value(s) (NaN or pd.NA); impute "
-                "them first, e.g. with SimpleImputer in a Pipeline."
-            ) from error
         if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
             column.dtype
         ):

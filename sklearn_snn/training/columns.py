@@ -1,0 +1,150 @@
+"""Which columns are categorical, and whether their kinds stay as ``fit`` saw them."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils.validation import _num_features
+
+
+def categorical_mask(X, categorical_features):
+    """Which columns of ``X`` are categorical, from ``categorical_features``.
+
+    Parameters
+    ----------
+    X : array-like or pandas DataFrame of shape (n_samples, n_features)
+        Training data as given to ``fit``.
+    categorical_features : "from_dtype", array-like of int, str or bool, or None
+        ``"from_dtype"``: the DataFrame's ``category``, ``object``, ``string``
+        and ``bool`` columns (none for other inputs); indices, column names
+        (DataFrames only) or a boolean mask; None: no column.
+
+    Returns
+    -------
+    mask : ndarray of bool of shape (n_features,) or None
+        None when no column can be categorical (all numeric input).
+
+    Raises
+    ------
+    ValueError
+        For indices out of range, unknown names, a mask of the wrong length,
+        or names without a DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_snn.training.columns import categorical_mask
+    >>> frame = pd.DataFrame({"size": [1.0, 2.0], "colour": ["red", "blue"]})
+    >>> categorical_mask(frame, "from_dtype").tolist()
+    [False, True]
+    >>> categorical_mask(frame, ["size"]).tolist()
+    [True, False]
+    >>> categorical_mask(frame[["size"]].to_numpy(), "from_dtype") is None
+    True
+    """
+    columns = getattr(X, "columns", None)
+    is_frame = columns is not None and hasattr(getattr(X, "dtypes", None), "items")
+    if categorical_features is None or (isinstance(categorical_features, str) and not is_frame):
+        return None
+    if isinstance(categorical_features, str):  # "from_dtype", checked by the constraints
+        return np.array([_is_categorical_dtype(dtype) for dtype in X.dtypes], dtype=bool)
+    n_features = _num_features(X)
+    spec = np.asarray(categorical_features)
+    if spec.dtype.kind == "b":
+        if spec.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask needs {n_features} entries, one per "
+                f"feature; got shape {spec.shape}."
+            )
+        return spec.astype(bool)
+    mask = np.zeros(n_features, dtype=bool)
+    for item in spec.ravel().tolist():
+        if isinstance(item, str):
+            if columns is None:
+                raise ValueError(
+                    f"categorical_features names a column ({item!r}), but X is not a pandas "
+                    "DataFrame with column names; pass column indices instead."
+                )
+            names = [str(name) for name in columns]
+            if item not in names:
+                raise ValueError(
+                    f"categorical_features names {item!r}, which is not a column of X; "
+                    f"the columns are {names}."
+                )
+            mask[names.index(item)] = True
+        elif isinstance(item, Integral) and -n_features <= item < n_features:
+            mask[item] = True
+        else:
+            raise ValueError(
+                f"categorical_features holds {item!r}, which is not a column index in "
+                f"[0, {n_features}) nor a column name."
+            )
+    return mask
+
+
+def column_kinds(X, mask):
+    """For a DataFrame, each column's name and whether its dtype reads as categorical.
+
+    Parameters
+    ----------
+    X : object
+        Input data.
+    mask : ndarray of bool
+        Categorical columns as ``fit`` treated them.
+
+    Returns
+    -------
+    kinds : list of (str, bool, str) or None
+        ``(name, declared categorical, dtype)`` per column; None for inputs
+        that are not DataFrames.
+    """
+    if not hasattr(X, "dtypes") or not hasattr(X.dtypes, "items"):
+        return None
+    return [
+        (str(name), bool(is_categorical), str(dtype))
+        for (name, dtype), is_categorical in zip(X.dtypes.items(), mask, strict=True)
+    ]
+
+
+def check_same_kinds(X, kinds):
+    """Refuse a DataFrame whose columns changed type between ``fit`` and now.
+
+    Parameters
+    ----------
+    X : object
+        Input data at predict time (or of a continued fit).
+    kinds : list of (str, bool, str) or None
+        From :func:`column_kinds` at ``fit``.
+    """
+    if kinds is None or not hasattr(X, "dtypes") or not hasattr(X.dtypes, "items"):
+        return
+    for (name, was_categorical, was_dtype), dtype in zip(kinds, X.dtypes, strict=False):
+        if was_categorical:
+            continue  # any values encode: unseen ones are unknown categories
+        if _is_categorical_dtype(dtype) and not _holds_numbers(X[name] if name in X else None):
+            raise ValueError(
+                f"Column {name!r} was numeric ({was_dtype}) in fit but is {dtype} now; "
+                "pass it with the dtype it had in fit, or declare it in "
+                "categorical_features and fit again."
+            )
+
+
+def _is_categorical_dtype(dtype):
+    import pandas as pd
+
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+    )
+
+
+def _holds_numbers(column):
+    """Whether an object column holds only numbers (and missing values)."""
+    import pandas as pd
+
+    if column is None or isinstance(column.dtype, pd.CategoricalDtype):
+        return False
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return True
+    return bool(pd.to_numeric(column, errors="coerce").notna().eq(column.notna()).all())

@@ -1,0 +1,395 @@
+"""Tables as they come: categorical columns encoded, missing values imputed.
+
+The estimators take a pandas DataFrame with categorical columns and missing
+values as :class:`~sklearn.ensemble.HistGradientBoostingClassifier` does.
+:func:`fit_encoder` turns it into the numbers the network needs, with
+scikit-learn's own encoders inside a
+:class:`~sklearn.compose.ColumnTransformer`:
+
+- a categorical column with at most ``MAX_ONE_HOT_CATEGORIES`` categories is
+  one-hot encoded (:class:`~sklearn.preprocessing.OneHotEncoder`); categories
+  seen fewer than ``MIN_FREQUENCY`` times are grouped as "infrequent", and a
+  category first seen at predict time counts as infrequent (all zeros when no
+  category was infrequent in training). A missing value is a category of its
+  own.
+- a column with more categories is target encoded
+  (:class:`~sklearn.preprocessing.TargetEncoder`, with its internal cross
+  fitting) for binary, multiclass and single-target regression; for
+  multilabel and multi-output targets it is one-hot encoded with the
+  ``MAX_ONE_HOT_CATEGORIES - 1`` most frequent categories and one column
+  for the rest.
+- a numeric column's missing values (NaN, ``pd.NA``) are imputed with its
+  training mean (:class:`~sklearn.impute.SimpleImputer`), with an indicator
+  column for each feature that had missing values in training.
+
+The encoder is learned by the first ``fit`` (or first ``partial_fit``) and
+kept by continued fits. All-numeric data without missing values passes
+through untouched: its precision and sparsity stay as they were.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.preprocessing import OneHotEncoder, TargetEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
+
+from .checks import explain_column_error
+from .columns import categorical_mask, check_same_kinds, column_kinds
+
+MAX_ONE_HOT_CATEGORIES = 50
+MIN_FREQUENCY = 5
+_MISSING = np.nan
+
+
+def validate_and_encode(estimator, X, y="no_validation", *, reset):
+    """``X`` (and ``y``) checked as scikit-learn does, then encoded as numbers.
+
+    With ``reset`` (a first fit) the categorical columns are found and the
+    encoder learned and stored on the estimator; later calls use them.
+    Errors name the column at fault.
+
+    Parameters
+    ----------
+    estimator : SNNClassifier or SNNRegressor
+        The estimator whose data these are.
+    X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+        Input data.
+    y : array-like or "no_validation", default="no_validation"
+        Targets, or none to check (prediction).
+    reset : bool
+        Whether to learn the columns and the encoding.
+
+    Returns
+    -------
+    X_encoded : ndarray or sparse matrix
+        Or ``(X_encoded, y)`` when ``y`` is given.
+    """
+    if reset:
+        categorical = categorical_mask(X, estimator.categorical_features)
+    else:
+        categorical = getattr(
+            estimator, "_categorical", np.zeros(estimator.n_features_in_, dtype=bool)
+        )
+        check_same_kinds(X, getattr(estimator, "_column_kinds", None))
+    no_y = isinstance(y, str) and y == "no_validation"
+    checks = {
+        "reset": reset,
+        "skip_check_array": categorical is not None and bool(categorical.any()),
+        "accept_sparse": ["csr", "csc"],
+        "dtype": (np.float64, np.float32),
+        "ensure_all_finite": "allow-nan",
+    }
+    try:
+        if no_y:
+            X_checked = validate_data(estimator, X, **checks)
+        else:
+            X_checked, y = validate_data(
+                estimator, X, y, multi_output=True, y_numeric=estimator._y_numeric, **checks
+            )
+    except ValueError as error:
+        explain_column_error(X, error)
+    if categorical is None:
+        categorical = np.zeros(X_checked.shape[1], dtype=bool)
+    elif categorical.any() and not no_y:
+        y = _check_y(y, multi_output=True, y_numeric=estimator._y_numeric)
+        check_consistent_length(X, y)
+    if reset:
+        kind = target_type(y, regression=estimator._y_numeric)
+        estimator._categorical, estimator._column_kinds = categorical, column_kinds(X, categorical)
+        estimator._column_encoder, X_checked = fit_encoder(
+            X_checked, y, categorical, target_type=kind, random_state=estimator.random_state
+        )
+        encoded = estimator._column_encoder is not None
+        estimator._missing_fill = None if encoded else column_means(X_checked)
+    else:
+        encoder = getattr(estimator, "_column_encoder", None)
+        fill = getattr(estimator, "_missing_fill", None)
+        X_checked = encode(encoder, categorical, X_checked, fill)
+    return X_checked if no_y else (X_checked, y)
+
+
+def target_type(y, regression):
+    """The target type a target encoder learns, or None where it cannot.
+
+    Parameters
+    ----------
+    y : ndarray
+        Validated targets.
+    regression : bool
+        Whether the estimator is a regressor.
+
+    Returns
+    -------
+    target_type : {"binary", "multiclass", "continuous"} or None
+        None for multilabel and multi-output targets.
+    """
+    if regression:
+        return "continuous" if y.ndim == 1 or y.shape[1] == 1 else None
+    kind = type_of_target(y)
+    return kind if kind in ("binary", "multiclass") else None
+
+
+def fit_encoder(X, y, categorical, *, target_type, random_state):
+    """Learn the encoding of ``X`` (and ``y`` for target encoding); return it and ``X`` encoded.
+
+    Parameters
+    ----------
+    X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+        Training data; numeric columns validated (NaN allowed).
+    y : ndarray
+        Targets, for target encoding.
+    categorical : ndarray of bool of shape (n_features,)
+        Categorical columns (:func:`categorical_mask`).
+    target_type : {"binary", "multiclass", "continuous"} or None
+        From :func:`target_type`.
+    random_state : int, RandomState instance or None
+        Seeds the target encoder's cross-fitting folds.
+
+    Returns
+    -------
+    encoder : ColumnTransformer, SimpleImputer or None
+        A :class:`~sklearn.compose.ColumnTransformer` for data with
+        categorical columns, a :class:`~sklearn.impute.SimpleImputer` for
+        numeric data with missing values, else None.
+    X_encoded : ndarray or sparse matrix
+        ``X`` itself for numeric data without missing values.
+    """
+    if not categorical.any():
+        values = _numeric_values(X)
+        missing = _missing_per_column(values)
+        if not missing.any():
+            return None, values
+        _check_not_all_missing(values, missing, X)
+        imputer = _imputer().fit(values)
+        return imputer, imputer.transform(values)
+    _check_categories_are_labels(X, categorical)
+    values = _mixed_values(X, categorical)
+    numeric = np.flatnonzero(~categorical)
+    numbers = values[:, numeric].astype(np.float64)
+    _check_not_all_missing(numbers, _missing_per_column(numbers), X, columns=numeric)
+    one_hot, targeted = [], []
+    for column in np.flatnonzero(categorical):
+        large = len(set(values[:, column].tolist())) > MAX_ONE_HOT_CATEGORIES
+        (targeted if large and target_type is not None else one_hot).append(int(column))
+    parts = []
+    if one_hot:
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist",
+            min_frequency=MIN_FREQUENCY,
+            max_categories=MAX_ONE_HOT_CATEGORIES,
+            sparse_output=False,
+        )
+        parts.append(("one_hot", encoder, one_hot))
+    if targeted:
+        encoder = _target_encoder(target_type, random_state)
+        parts.append(("target", encoder, targeted))
+    if len(numeric):
+        parts.append(("numeric", _imputer(), [int(column) for column in numeric]))
+    transformer = ColumnTransformer(parts, sparse_threshold=0)
+    return transformer, transformer.fit_transform(values, y).astype(np.float64)
+
+
+def encode(encoder, categorical, X, fill=None):
+    """Encode ``X`` with the encoder of :func:`fit_encoder`.
+
+    Numeric data that had no missing values in training has no encoder: a
+    missing value found now is filled with the column's training mean
+    (``fill``), the value :class:`~sklearn.impute.SimpleImputer` would give.
+
+    Parameters
+    ----------
+    encoder : ColumnTransformer, SimpleImputer or None
+        From :func:`fit_encoder`.
+    categorical : ndarray of bool
+        Categorical columns as in ``fit``.
+    X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+        Validated data with the training columns.
+    fill : ndarray of shape (n_features,) or None, default=None
+        Training means (:func:`column_means`), for data without an encoder.
+
+    Returns
+    -------
+    X_encoded : ndarray or sparse matrix
+    """
+    if categorical.any():
+        return encoder.transform(_mixed_values(X, categorical)).astype(np.float64)
+    values = _numeric_values(X)
+    if encoder is not None:
+        return encoder.transform(values)
+    if fill is None or not _missing_per_column(values).any():
+        return values
+    if sp.issparse(values):
+        values = sp.csr_matrix(values, copy=True)
+        missing = np.isnan(values.data)
+        values.data[missing] = fill[values.indices[missing]]
+        return values
+    return np.where(np.isnan(values), fill.astype(values.dtype), values)
+
+
+def column_means(X):
+    """Float64 training mean of each numeric column, where :func:`fit_encoder` kept no imputer.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Numeric training data without missing values.
+
+    Returns
+    -------
+    means : ndarray of shape (n_features,)
+    """
+    return np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
+
+
+def _check_categories_are_labels(X, categorical):
+    """Refuse a column declared categorical that holds measurements (non-integer numbers)."""
+    for position in np.flatnonzero(categorical):
+        if hasattr(X, "iloc"):
+            column = X.iloc[:, position]
+            if not (column.dtype.kind == "f"):
+                continue
+            numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            column = X[:, position]
+            if sp.issparse(X):
+                column = column.toarray().ravel()
+            try:
+                numbers = np.asarray(column, dtype=np.float64)
+            except (TypeError, ValueError):
+                continue  # labels such as strings
+        finite = numbers[np.isfinite(numbers)]
+        fractional = finite[finite != np.round(finite)]
+        if len(fractional):
+            raise ValueError(
+                f"Column {_column_name(X, position)} is declared categorical but holds "
+                f"non-integer numbers such as {float(fractional[0])!r}: categories are labels, "
+                "not measurements. Remove it from categorical_features, or pass its "
+                "categories as integers or strings."
+            )
+
+
+def _target_encoder(target_type, random_state):
+    """TargetEncoder with seeded, shuffled cross-fitting folds."""
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    if "cv_object" in TargetEncoder._parameter_constraints["cv"]:  # scikit-learn >= 1.9
+        splitter = KFold if target_type == "continuous" else StratifiedKFold
+        return TargetEncoder(
+            target_type=target_type, cv=splitter(5, shuffle=True, random_state=seed)
+        )
+    return TargetEncoder(target_type=target_type, shuffle=True, random_state=seed)
+
+
+def _imputer():
+    return SimpleImputer(strategy="mean", add_indicator=True, keep_empty_features=True)
+
+
+def _numeric_values(X):
+    """``X`` as numbers: DataFrames with ``pd.NA`` to float64 with NaN; arrays as they are."""
+    if hasattr(X, "dtypes") and hasattr(X, "to_numpy"):
+        import pandas as pd
+
+        if any(pd.api.types.is_extension_array_dtype(dtype) for dtype in X.dtypes):
+            return X.to_numpy(dtype=np.float64, na_value=np.nan)
+    return X
+
+
+def _mixed_values(X, categorical):
+    """An object array: categorical entries as strings (missing as NaN), the rest as floats."""
+    n_rows, n_columns = X.shape
+    values = np.empty((n_rows, n_columns), dtype=object)
+    if hasattr(X, "iloc"):
+        import pandas as pd
+
+        for j in range(n_columns):
+            column = X.iloc[:, j]
+            if categorical[j]:
+                # Each distinct value is spelt once, then spread by its codes.
+                codes, uniques = pd.factorize(column, use_na_sentinel=True)
+                spelt = np.array([_category(value) for value in uniques] + [_MISSING], object)
+                values[:, j] = spelt[codes]
+            else:
+                values[:, j] = _as_floats(column, j, X)
+        return values
+    array = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=object)
+    for j in range(n_columns):
+        if categorical[j]:
+            values[:, j] = [_category(value) for value in array[:, j]]
+        else:
+            values[:, j] = _as_floats(array[:, j], j, X)
+    return values
+
+
+def _category(value):
+    """One spelling per category: 1, 1.0 and "1" differ as types but 1 and 1.0 do not."""
+    if value is None or value is _MISSING or _is_missing(value):
+        return _MISSING
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _is_missing(value):
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_floats(column, position, X):
+    try:
+        if hasattr(column, "to_numpy") and column.dtype.kind in "biuf":
+            numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            numbers = np.array(
+                [np.nan if _is_missing(value) else float(value) for value in column],
+                dtype=np.float64,
+            )
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Column {_column_name(X, position)} holds non-numeric values but is not "
+            "declared categorical; add it to categorical_features."
+        ) from None
+    if np.isinf(numbers).any():
+        raise ValueError(
+            f"Column {_column_name(X, position)} has {int(np.isinf(numbers).sum())} infinite "
+            "value(s); replace or clip them first."
+        )
+    return numbers
+
+
+def _missing_per_column(values):
+    if sp.issparse(values):
+        values = sp.csr_matrix(values)
+        columns = values.indices[np.isnan(values.data)]
+        return np.bincount(columns, minlength=values.shape[1]) > 0
+    return np.isnan(np.asarray(values, dtype=np.float64)).any(axis=0)
+
+
+def _check_not_all_missing(values, missing, X, columns=None):
+    if not missing.any():
+        return
+    if sp.issparse(values):
+        values = sp.csr_matrix(values)
+        counts = np.bincount(values.indices[np.isnan(values.data)], minlength=values.shape[1])
+        all_missing = np.flatnonzero(counts == values.shape[0])
+    else:
+        all_missing = np.flatnonzero(np.isnan(np.asarray(values, dtype=np.float64)).all(axis=0))
+    if len(all_missing):
+        position = all_missing[0] if columns is None else columns[all_missing[0]]
+        raise ValueError(
+            f"Column {_column_name(X, position)} has no value in the training data (all "
+            "missing): nothing to impute it from. Drop it, or fill it."
+        )
+
+
+def _column_name(X, position):
+    columns = getattr(X, "columns", None)
+    return repr(columns[position]) if columns is not None else str(int(position))

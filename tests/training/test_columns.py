@@ -1,0 +1,74 @@
+"""Which columns are categorical: HistGradientBoosting's conventions, and clear errors."""
+
+import numpy as np
+import pytest
+
+from sklearn_snn.training.columns import categorical_mask
+
+pd = pytest.importorskip("pandas")
+
+
+@pytest.fixture
+def table():
+    """A frame with a column of every dtype that reads as numbers or categories."""
+    return pd.DataFrame(
+        {
+            "income": [1.0, 2.0],
+            "age": [np.nan, 3.0],
+            "colour": pd.Series(["red", None], dtype="string"),
+            "size": pd.Categorical(["S", "M"]),
+            "member": [True, False],
+            "visits": pd.array([1, None], dtype="Int64"),
+        }
+    )
+
+
+def test_from_dtype_takes_category_object_string_and_bool_columns(table):
+    frame = table
+    mask = categorical_mask(frame.assign(code=frame["colour"].astype(object)), "from_dtype")
+    assert mask.tolist() == [False, False, True, True, True, False, True]
+    assert categorical_mask(np.zeros((2, 6)), "from_dtype") is None
+    assert categorical_mask(frame, None) is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [([1, -1], [False, True, False, True]), (["b"], [False, True, False, False])],
+)
+def test_categorical_features_by_index_name_or_mask(spec, expected):
+    frame = pd.DataFrame({"a": [1.0], "b": [2], "c": [3.0], "d": [4]})
+    assert categorical_mask(frame, spec).tolist() == expected
+    assert categorical_mask(frame, np.array(expected)).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (["nope"], "'nope', which is not a column of X"),
+        ([7], "7, which is not a column index in \\[0, 4\\)"),
+        ([True, False], "needs 4 entries"),
+    ],
+)
+def test_bad_categorical_features_are_named(spec, message):
+    frame = pd.DataFrame({"a": [1.0], "b": [2], "c": [3.0], "d": [4]})
+    with pytest.raises(ValueError, match=message):
+        categorical_mask(frame, spec)
+
+
+def test_names_need_a_dataframe():
+    with pytest.raises(ValueError, match="not a pandas DataFrame"):
+        categorical_mask(np.zeros((2, 2)), ["a"])
+
+
+def test_a_numeric_column_that_turns_to_text_is_named(table):
+    from sklearn_snn.training.columns import check_same_kinds, column_kinds
+
+    mask = categorical_mask(table, "from_dtype")
+    kinds = column_kinds(table, mask)
+    assert kinds[0] == ("income", False, "float64") and kinds[2][:2] == ("colour", True)
+    check_same_kinds(table, kinds)  # unchanged: fine
+    check_same_kinds(table.assign(income=["1.5", "2"]), kinds)  # numbers as text: read as numbers
+    check_same_kinds(table.assign(colour=[1, 2]), kinds)  # categories may take any values
+    with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
+        check_same_kinds(table.assign(income=["high", "low"]), kinds)
+    assert column_kinds(table.to_numpy(), mask) is None

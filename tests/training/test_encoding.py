@@ -1,0 +1,227 @@
+"""Mixed-type tables: categorical columns encoded, missing values imputed, clear errors."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
+
+from sklearn_snn import SNNClassifier, SNNRegressor
+from sklearn_snn.training.encoding import (
+    MAX_ONE_HOT_CATEGORIES,
+    column_means,
+    encode,
+    fit_encoder,
+)
+
+pd = pytest.importorskip("pandas")
+
+TINY = {"n_layers": 2, "n_units": 16, "max_iter": 30, "learning_rate": 0.01, "random_state": 0}
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture
+def table():
+    """A mixed-type table with missing values whose label depends on two categories."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "income": rng.normal(50, 10, n),
+            "age": np.where(rng.random(n) < 0.2, np.nan, rng.normal(40, 5, n)),
+            "colour": pd.Series(rng.choice(["red", "green", "blue", None], n), dtype="string"),
+            "size": pd.Categorical(rng.choice(["S", "M", "L"], n)),
+            "member": rng.random(n) < 0.5,
+            "visits": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(0, 5, n)), "Int64"),
+        }
+    )
+    label = (frame["colour"] == "red").fillna(False).to_numpy() ^ (frame["size"] == "L").to_numpy()
+    return frame, label.astype(int)
+
+
+def test_a_raw_table_trains_and_learns_from_its_categories(table):
+    frame, y = table
+    clf = SNNClassifier(**{**TINY, "max_iter": 150}).fit(frame, y)
+    # The label is an XOR of two categorical columns: only their encoding tells it.
+    assert clf.score(frame, y) > 0.9
+    assert clf.n_features_in_ == 6
+    assert clf.feature_names_in_.tolist() == list(frame.columns)
+    proba = clf.predict_proba(frame)
+    assert np.isfinite(proba).all()
+
+
+def test_unknown_categories_and_missing_values_at_predict_time(table):
+    frame, y = table
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    row = frame.head(1).copy()
+    row["colour"] = pd.Series(["purple"], dtype="string", index=row.index)
+    row["income"] = np.nan
+    proba = clf.predict_proba(row)
+    assert np.isfinite(proba).all()
+    # An unseen category encodes as no category at all: all zeros in its block.
+    encoder = clf._column_encoder
+    encoded = encoder.transform(row.astype(object).to_numpy())
+    one_hot = encoder.named_transformers_["one_hot"]
+    colour = slice(0, len(one_hot.categories_[0]))
+    assert encoded[0, colour].sum() == 0
+
+
+def test_numeric_missing_values_get_the_training_mean_and_an_indicator():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 3))
+    X[rng.random(200) < 0.3, 1] = np.nan
+    imputer, encoded = fit_encoder(
+        X, None, np.zeros(3, dtype=bool), target_type=None, random_state=0
+    )
+    assert imputer.indicator_.features_.tolist() == [1]  # only the column with missing values
+    assert encoded.shape == (200, 4)
+    missing = np.isnan(X[:, 1])
+    np.testing.assert_allclose(encoded[missing, 1], np.nanmean(X[:, 1]))
+    np.testing.assert_array_equal(encoded[:, 3], missing)
+    # A column without missing values in training is imputed with its mean too.
+    row = np.array([[np.nan, 0.5, 2.0]])
+    np.testing.assert_allclose(
+        encode(imputer, np.zeros(3, dtype=bool), row)[0, :3], [X[:, 0].mean(), 0.5, 2.0]
+    )
+
+
+def test_missing_value_predicts_as_the_training_mean_where_fit_saw_none(regression_data):
+    X, y = regression_data
+    reg = SNNRegressor(**TINY).fit(X, y)
+    row = X[:1].copy()
+    row[0, 2] = np.nan
+    filled = X[:1].copy()
+    filled[0, 2] = X[:, 2].mean()
+    np.testing.assert_allclose(reg.predict(row), reg.predict(filled), rtol=1e-12)
+
+
+def test_numeric_data_without_missing_values_passes_through_untouched():
+    X = np.random.default_rng(2).normal(size=(50, 3)).astype(np.float32)
+    encoder, encoded = fit_encoder(
+        X, None, np.zeros(3, dtype=bool), target_type=None, random_state=0
+    )
+    assert encoder is None and encoded is X
+    fill = column_means(X)
+    assert encode(None, np.zeros(3, dtype=bool), X, fill) is X
+    sparse = sp.csr_matrix(X)
+    assert encode(None, np.zeros(3, dtype=bool), sparse, fill) is sparse
+    # Missing values found only now get the training means, dense or sparse.
+    row = np.array([[np.nan, 1.0, np.nan]], dtype=np.float32)
+    expected = [[fill[0], 1.0, fill[2]]]
+    np.testing.assert_allclose(encode(None, np.zeros(3, dtype=bool), row, fill), expected)
+    sparse_row = encode(None, np.zeros(3, dtype=bool), sp.csr_matrix(row), fill)
+    np.testing.assert_allclose(sparse_row.toarray(), expected)
+
+
+def test_sparse_input_with_missing_values():
+    rng = np.random.default_rng(3)
+    X = sp.random(200, 5, density=0.3, format="csr", random_state=0)
+    X.data[rng.random(len(X.data)) < 0.1] = np.nan
+    y = np.asarray(X.sum(axis=1)).ravel()
+    y = np.nan_to_num(y)
+    reg = SNNRegressor(**TINY).fit(X, y)
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_many_categories_are_target_encoded_unless_the_target_has_several_columns():
+    rng = np.random.default_rng(4)
+    cities = np.array([f"city{i}" for i in range(MAX_ONE_HOT_CATEGORIES + 10)])
+    frame = pd.DataFrame({"city": rng.choice(cities, 600), "x": rng.normal(size=600)})
+    mask = np.array([True, False])
+    encoder, _ = fit_encoder(
+        frame, rng.integers(0, 2, 600), mask, target_type="binary", random_state=0
+    )
+    assert isinstance(encoder.named_transformers_["target"], TargetEncoder)
+    encoder, encoded = fit_encoder(frame, None, mask, target_type=None, random_state=0)
+    one_hot = encoder.named_transformers_["one_hot"]
+    assert isinstance(one_hot, OneHotEncoder)
+    assert encoded.shape[1] == MAX_ONE_HOT_CATEGORIES + 1  # the capped one-hot, plus x
+
+
+def test_rare_categories_are_grouped():
+    frame = pd.DataFrame({"kind": ["a"] * 20 + ["b"] * 20 + ["rare1", "rare2"]})
+    encoder, encoded = fit_encoder(frame, None, np.array([True]), target_type=None, random_state=0)
+    assert encoded.shape[1] == 3  # a, b, infrequent
+    unseen = encoder.transform(np.array([["never seen"]], dtype=object))
+    np.testing.assert_array_equal(unseen, [[0, 0, 1]])  # counted with the rare ones
+
+
+def test_integer_labels_spelt_differently_are_one_category():
+    frame = pd.DataFrame({"code": pd.array([1, 2, None, 1] * 10, dtype="Int64")})
+    encoder, _ = fit_encoder(frame, None, np.array([True]), target_type=None, random_state=0)
+    as_floats = pd.DataFrame({"code": [1.0, 2.0]})
+    np.testing.assert_array_equal(
+        encode(encoder, np.array([True]), as_floats),
+        encode(encoder, np.array([True]), pd.DataFrame({"code": [1, 2]})),
+    )
+
+
+def test_errors_name_the_column(table):
+    frame, y = table
+    with pytest.raises(ValueError, match="Column 'income' is declared categorical but holds"):
+        SNNClassifier(categorical_features=["income"]).fit(frame, y)
+    with pytest.raises(ValueError, match="Column 'age' has no value in the training data"):
+        SNNClassifier().fit(frame.assign(age=np.nan), y)
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
+        clf.predict(frame.assign(income=["high"] * len(frame)))
+    with pytest.raises(ValueError, match="Column 'colour' holds non-numeric values"):
+        SNNClassifier(categorical_features=None).fit(frame, y)
+    with pytest.raises(ValueError, match="infinite"):
+        SNNClassifier().fit(frame.assign(income=np.inf), y)
+
+
+def test_partial_fit_keeps_the_encoding_of_its_first_call(table):
+    frame, y = table
+    clf = SNNClassifier(**TINY)
+    clf.partial_fit(frame[:100], y[:100], classes=[0, 1])
+    encoder = clf._column_encoder
+    later = frame[100:].copy()
+    later["colour"] = pd.Series(["purple"] * len(later), dtype="string", index=later.index)
+    clf.partial_fit(later, y[100:])
+    assert clf._column_encoder is encoder
+    assert np.isfinite(clf.predict_proba(later)).all()
+
+
+def test_warm_start_keeps_the_encoding(table):
+    frame, y = table
+    clf = SNNClassifier(**{**TINY, "warm_start": True}).fit(frame, y)
+    encoder = clf._column_encoder
+    clf.fit(frame[:150], y[:150])
+    assert clf._column_encoder is encoder
+
+
+def test_pickle_and_skops_round_trips(table, tmp_path):
+    frame, y = table
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    expected = clf.predict_proba(frame)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(frame), expected)
+    sio = pytest.importorskip("skops.io")
+    path = tmp_path / "model.skops"
+    sio.dump(clf, path)
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    np.testing.assert_array_equal(loaded.predict_proba(frame), expected)
+    assert loaded.feature_names_in_.tolist() == list(frame.columns)
+
+
+def test_in_a_pipeline_behind_a_pandas_column_transformer(table):
+    frame, y = table
+    scale_numbers = ColumnTransformer(
+        [("scale", StandardScaler(), ["income"])],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    model = make_pipeline(scale_numbers, SNNClassifier(**{**TINY, "max_iter": 150}))
+    model.fit(frame, y)
+    assert model.score(frame, y) > 0.9
