@@ -1,0 +1,241 @@
+"""ONNX export: the graph computes what predict and predict_proba compute."""
+
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.datasets import make_multilabel_classification
+from sklearn.ensemble import VotingRegressor
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_snn import SNNClassifier, SNNRegressor
+
+skl2onnx = pytest.importorskip("skl2onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from sklearn_snn.onnx import register_onnx_converters  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence", "registered")
+
+NO_ZIPMAP = {"zipmap": False}
+
+
+@pytest.fixture
+def registered():
+    register_onnx_converters()
+
+
+def run_onnx(model, X, options=None):
+    """Convert ``model`` for inputs like ``X`` and run the graph on ``X``."""
+    onx = skl2onnx.to_onnx(model, X[:1], options=options)
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+def check_classifier(model, X, atol=1e-5):
+    """Labels equal ``predict``, probabilities ``predict_proba`` to ``atol``."""
+    label, proba = run_onnx(model, X, NO_ZIPMAP)
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=atol)
+    return label, proba
+
+
+def multilabel_data():
+    return make_multilabel_classification(n_samples=200, n_features=6, n_classes=3, random_state=0)
+
+
+def test_register_is_idempotent_and_names_the_aliases():
+    first = register_onnx_converters()
+    assert register_onnx_converters() == first
+    assert set(first) == {"SNNClassifier", "SNNRegressor"}
+
+
+@pytest.mark.parametrize("labels", [None, ["ant", "bee", "cat"]])
+def test_multiclass(classification_data, small_params, labels):
+    X, y = classification_data
+    y = y if labels is None else np.asarray(labels)[y]
+    X = X.astype(np.float32)
+    clf = SNNClassifier(**small_params).fit(X, y)
+    label, proba = check_classifier(clf, X)
+    assert proba.dtype == np.float32 and proba.shape == (len(X), 3)
+    assert label.dtype == (np.int64 if labels is None else object)
+
+
+@pytest.mark.parametrize(
+    "labels", [None, ["no", "yes"], [False, True], [-1.0, 1.0]], ids=["int", "str", "bool", "float"]
+)
+def test_binary(binary_data, small_params, labels):
+    X, y = binary_data
+    y = y if labels is None else np.asarray(labels)[y]
+    X = X.astype(np.float32)
+    clf = SNNClassifier(**small_params).fit(X, y)
+    label, proba = run_onnx(clf, X, NO_ZIPMAP)
+    # skl2onnx gives bool and float labels as int64, as for scikit-learn's classifiers.
+    np.testing.assert_array_equal(label, clf.predict(X).astype(label.dtype))
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-5)
+    assert proba.shape == (len(X), 2)
+
+
+def test_multilabel_gives_an_indicator_matrix(small_params):
+    X, Y = multilabel_data()
+    X = X.astype(np.float32)
+    clf = SNNClassifier(**small_params).fit(X, Y)
+    label, proba = check_classifier(clf, X)
+    assert label.dtype == np.int64 and label.shape == Y.shape and proba.shape == Y.shape
+
+
+def test_zipmap_outputs(classification_data, small_params):
+    X, y = classification_data
+    X = X.astype(np.float32)
+    y = np.asarray(["ant", "bee", "cat"])[y]
+    clf = SNNClassifier(**small_params).fit(X, y)
+    expected = clf.predict_proba(X[:5])
+    label, dictionaries = run_onnx(clf, X[:5])
+    np.testing.assert_array_equal(label, clf.predict(X[:5]))
+    assert list(dictionaries[0]) == ["ant", "bee", "cat"]
+    np.testing.assert_allclose([list(d.values()) for d in dictionaries], expected, atol=1e-5)
+    label, *columns = run_onnx(clf, X[:5], {"zipmap": "columns"})
+    np.testing.assert_allclose(np.column_stack(columns), expected, atol=1e-5)
+    # Options may also be given by class, and class_labels lists the classes.
+    outputs = run_onnx(clf, X[:5], {SNNClassifier: {"zipmap": False, "output_class_labels": True}})
+    np.testing.assert_array_equal(outputs[2], clf.classes_)
+
+
+@pytest.mark.parametrize("multi_output", [False, True])
+def test_regressor(regression_data, small_params, multi_output):
+    X, y = regression_data
+    X = X.astype(np.float32)
+    Y = np.column_stack([y, -2.0 * y]) if multi_output else y
+    reg = SNNRegressor(**small_params).fit(X, Y)
+    (prediction,) = run_onnx(reg, X)
+    # One column per target, also for a 1-d y (as skl2onnx's regressors give it).
+    assert prediction.shape == (len(X), 2 if multi_output else 1)
+    assert prediction.dtype == np.float32
+    # float32 carries 7 digits of targets around 5000: compare in units of the targets' spread.
+    np.testing.assert_allclose(
+        prediction.reshape(np.shape(Y)), reg.predict(X), rtol=0, atol=1e-5 * Y.std()
+    )
+
+
+@pytest.mark.parametrize(
+    "architecture",
+    [
+        {"dropout": 0.1},
+        {"shape": "conic", "n_layers": 3},
+        {"fixed_point": (0.0, 2.0)},
+        {"standardize": False},
+    ],
+    ids=["dropout", "conic", "fixed_point", "unstandardized"],
+)
+def test_architectures(classification_data, small_params, architecture):
+    X, y = classification_data
+    X = X.astype(np.float32)
+    clf = SNNClassifier(**{**small_params, **architecture}).fit(X, y)
+    check_classifier(clf, X)
+
+
+def test_pipeline_with_scaler(classification_data, regression_data, small_params):
+    X, y = classification_data
+    X = X.astype(np.float32)
+    clf = make_pipeline(StandardScaler(), SNNClassifier(**small_params)).fit(X, y)
+    label, proba = run_onnx(clf, X, {id(clf[-1]): NO_ZIPMAP})
+    np.testing.assert_array_equal(label, clf.predict(X))
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-5)
+    X, y = regression_data
+    X = X.astype(np.float32)
+    reg = make_pipeline(StandardScaler(), SNNRegressor(**small_params)).fit(X, y)
+    (prediction,) = run_onnx(reg, X)
+    np.testing.assert_allclose(prediction.ravel(), reg.predict(X), atol=1e-5 * y.std())
+
+
+def test_float64_input_gives_a_float64_graph(classification_data, regression_data, small_params):
+    X, y = classification_data
+    clf = SNNClassifier(**{**small_params, "fixed_point": (0.0, 2.0)}).fit(X, y)
+    label, proba = check_classifier(clf, X, atol=1e-12)
+    assert proba.dtype == np.float64
+    X, y = regression_data
+    reg = SNNRegressor(**small_params).fit(X, y)
+    (prediction,) = run_onnx(reg, X)
+    np.testing.assert_allclose(prediction.ravel(), reg.predict(X), rtol=1e-12)
+
+
+def test_inside_calibration_and_voting(classification_data, regression_data, small_params):
+    # CalibratedClassifierCV's converter asks for decision_function (raw_scores).
+    X, y = classification_data
+    X = X.astype(np.float32)
+    calibrated = CalibratedClassifierCV(SNNClassifier(**small_params), cv=2).fit(X, y)
+    _, proba = run_onnx(calibrated, X, NO_ZIPMAP)
+    np.testing.assert_allclose(proba, calibrated.predict_proba(X), atol=1e-5)
+    X, y = regression_data
+    X = X.astype(np.float32)
+    voting = VotingRegressor(
+        [("snn", SNNRegressor(**small_params)), ("linear", LinearRegression())]
+    )
+    voting.fit(X, y)
+    (prediction,) = run_onnx(voting, X)
+    np.testing.assert_allclose(prediction.ravel(), voting.predict(X), atol=1e-5 * y.std())
+
+
+def test_wrong_number_of_features_fails_clearly(classification_data, small_params):
+    X, y = classification_data
+    X = X.astype(np.float32)
+    clf = SNNClassifier(**small_params).fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but SNNClassifier is expecting 8"):
+        skl2onnx.to_onnx(clf, X[:1, :5])
+    onx = skl2onnx.to_onnx(clf, X[:1], options=NO_ZIPMAP)
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    with pytest.raises(
+        Exception, match=r"invalid dimensions for input: X(.|\n)*Got: 5 Expected: 8"
+    ):
+        session.run(None, {"X": X[:, :5]})
+
+
+def test_unfitted_and_data_frame_inputs_are_refused(classification_data, small_params):
+    pd = pytest.importorskip("pandas")
+    X, y = classification_data
+    with pytest.raises(NotFittedError):
+        skl2onnx.to_onnx(SNNRegressor(), X[:1].astype(np.float32))
+    frame = pd.DataFrame(X.astype(np.float32), columns=[f"x{i}" for i in range(X.shape[1])])
+    clf = SNNClassifier(**small_params).fit(frame, y)
+    with pytest.raises(ValueError, match="one input per column"):
+        skl2onnx.to_onnx(clf, frame[:1])
+    label, proba = run_onnx(clf, frame.to_numpy(np.float32), NO_ZIPMAP)
+    np.testing.assert_array_equal(label, clf.predict(frame))
+    np.testing.assert_allclose(proba, clf.predict_proba(frame), atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_missing_values_are_imputed_as_predict_does(classification_data, small_params, dtype):
+    X, y = classification_data
+    X = X.astype(dtype)
+    X[np.random.default_rng(0).random(X.shape) < 0.1] = np.nan
+    complete = np.isfinite(X[:, 3]).copy()
+    X[:, 3] = np.nan_to_num(X[:, 3])  # a column without missing values: no indicator
+    clf = SNNClassifier(**small_params).fit(X, y)
+    check_classifier(clf, X, atol=1e-5 if dtype == np.float32 else 1e-12)
+    X[~complete, 3] = np.nan  # missing only now: the training mean, as predict fills it
+    check_classifier(clf, X, atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_missing_values_that_fit_never_saw_get_the_training_mean(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**small_params).fit(X, y)
+    X_missing = X.copy()
+    X_missing[::3, 1] = np.nan
+    (prediction,) = run_onnx(reg, X_missing)  # a float64 graph
+    np.testing.assert_allclose(prediction.ravel(), reg.predict(X_missing), rtol=1e-12)
+    filled = X_missing.copy()
+    filled[::3, 1] = X[:, 1].mean()
+    np.testing.assert_allclose(prediction.ravel(), reg.predict(filled), rtol=1e-12)
+
+
+def test_categorical_encoder_is_refused(classification_data, small_params):
+    pd = pytest.importorskip("pandas")
+    X, y = classification_data
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame["colour"] = np.asarray(["red", "green", "blue"])[y]
+    clf = SNNClassifier(**small_params).fit(frame, y)
+    with pytest.raises(NotImplementedError, match="encodes categorical columns itself"):
+        skl2onnx.to_onnx(clf, X[:1].astype(np.float32))
