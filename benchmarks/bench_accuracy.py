@@ -20,6 +20,12 @@ Models (``--models``):
 ``linear``             ``LogisticRegression`` / ``Ridge``
 ``hist-gb``            ``HistGradientBoostingClassifier`` / ``...Regressor``
 ``majority``           the majority class (mean target): the chance level; not ranked
+``sklearn-snn-raw``    ``sklearn-snn`` on the raw table: no outer preprocessing, the
+                       categorical columns as pandas ``category`` columns, missing
+                       values as they are (the estimator encodes and imputes)
+``hist-gb-raw``        ``hist-gb`` on the same raw table (``categorical_features=
+                       "from_dtype"``, native missing values); neither is in the
+                       default ``--models``
 
 Searches select on one held-out 20% of the training folds (stratified), or by k-fold
 cross-validation with ``--inner-folds k``, then refit on all of it. More sklearn-snn
@@ -110,6 +116,7 @@ MODELS = (
     "hist-gb",
     "majority",
 )
+RAW_MODELS = ("sklearn-snn-raw", "hist-gb-raw")
 CHANCE = "majority"
 SNN = "sklearn-snn"
 SMALL_ROWS = 1000  # the split between small and large datasets
@@ -229,6 +236,11 @@ def make_model(name, task, X, categorical, y, seed, budget, variants):
         return TransformedTargetRegressor(model, transformer=StandardScaler())
 
     snn = SNNClassifier if classify else SNNRegressor
+    if name == "sklearn-snn-raw":
+        return Pipeline([("model", snn(random_state=seed))])
+    if name == "hist-gb-raw":
+        boost = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+        return Pipeline([("model", boost(categorical_features="from_dtype", random_state=seed))])
     if name in variants:
         return pipe(snn(random_state=seed, **variants[name]))
     if name == SNN:
@@ -285,6 +297,8 @@ def run_task(task_spec, data_dir, max_rows, n_folds, seed, budget, variants, thr
     dataset, fold, model = task_spec
     X, y, task, categorical = _load(dataset, data_dir, max_rows, seed)
     train, test = outer_splits(y, task, n_folds, seed)[fold]
+    if model in RAW_MODELS:  # the table as it comes, categories declared by their dtype
+        X = X.astype({column: "category" for column in categorical})
     record = dict(dataset=dataset, task=task, fold=fold, model=model, n_used=len(X))
     record.update(folds=n_folds, max_rows=max_rows, seed=seed)  # the outer protocol
     record.update(n_train=len(train), score=np.nan, rmse=np.nan, error=None)
@@ -623,7 +637,7 @@ def parse_args(argv=None):
     args.variants = dict(map(_parse_variant, args.snn_variant))
     args.models = list(args.models or MODELS)
     args.models += [name for name in args.variants if name not in args.models]
-    unknown = set(args.models) - set(MODELS) - set(args.variants)
+    unknown = set(args.models) - set(MODELS) - set(RAW_MODELS) - set(args.variants)
     if unknown:
         parser.error(f"unknown models {sorted(unknown)}; define them with --snn-variant")
     if args.inner_folds < 1:

@@ -36,6 +36,11 @@ CPU rows (20k x 50, 4x256, batch 128 and 512, 5 epochs, dropout 0 and 0.05)::
 GPU rows (1M x 100, 8x512 with alpha dropout, batch 256 and 4096, 1 epoch)::
 
     python benchmarks/bench_speed.py --device cuda
+
+Prediction latency (``predict_proba`` of 1 and 10,000 rows, 4x256, against
+MLPClassifier and the ONNX graph in onnxruntime; see ``_latency.py``)::
+
+    python benchmarks/bench_speed.py --latency
 """
 
 import argparse
@@ -63,6 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn_snn import SelfNormalizingNetwork, SNNClassifier  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _latency import N_FEATURES, latency_rows, print_latency  # noqa: E402
 from _machine import describe_machine  # noqa: E402
 
 METHODS = ("sklearn-snn", "mlp", "skorch", "raw")
@@ -304,6 +310,11 @@ def parse_args(argv=None):
     )
     parser.add_argument("--sizes", type=int, nargs="+", help="sample counts of the scaling row")
     parser.add_argument("--threads", type=int, help="torch and BLAS threads (default: theirs)")
+    parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="only the prediction latency rows: 1 and 10,000 rows, sklearn-snn vs MLP vs ONNX",
+    )
     args = parser.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda, but torch finds no CUDA device")
@@ -335,6 +346,20 @@ def main(argv=None):
         f"{N_CLASSES} classes, SGD lr={LEARNING_RATE}, median of {args.repeats} repeats; "
         "MLPClassifier uses ReLU (it has no SELU), no dropout, momentum 0, alpha 0."
     )
+
+    if args.latency:
+        layers, units = (2, 32) if args.quick else (4, 256)
+        calls = (30, 3) if args.quick else (300, 20)
+        latency = latency_rows(layers, units, *calls, quick=args.quick)
+        print(f"\npredict_proba latency, {layers}x{units}, {N_FEATURES} features, medians:")
+        print_latency(latency)
+        machine["load_average_at_end"] = os.getloadavg()
+        report = dict(machine=machine, settings=vars(args), latency=latency)
+        output = args.output.with_name(args.output.name.replace("speed_", "latency_"))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+        print(f"\nwrote {output}")
+        return
 
     rows = benchmark_rows(args.device, args.quick)
     results = []
