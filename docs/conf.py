@@ -38,13 +38,18 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 templates_path = ["_templates"]
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
+# The scikit-learn ecosystem's look (scikit-learn, imbalanced-learn): pages in the
+# top bar, the section's pages on the left, the page's headings on the right.
+html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-snn {release}"
 html_theme_options = {
-    "description": "Self-normalizing neural networks for scikit-learn",
-    "fixed_sidebar": True,
+    "logo": {"text": "sklearn-snn"},
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 4,
+    "navigation_with_keys": False,
 }
-html_sidebars = {"**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]}
+html_context = {"default_mode": "light"}
 
 # -- API reference -----------------------------------------------------------
 autosummary_generate = True

@@ -3,12 +3,13 @@ A raw table with categories and missing values
 ==============================================
 
 Real tables mix numbers, categories and gaps. ``SNNClassifier`` takes such a
-pandas DataFrame as it comes, as ``HistGradientBoostingClassifier`` does:
-columns of ``category``, ``object``, ``string`` or ``bool`` dtype are encoded
-inside the estimator (one-hot, or target encoding for many categories), and
-missing numbers are imputed with an indicator column. There is no
-preprocessing code below for either of them. ``RandomForestClassifier`` takes
-missing numbers but not text, so it gets the one encoder it needs.
+pandas DataFrame as it comes: columns of ``category``, ``object``, ``string``
+or ``bool`` dtype are encoded inside the estimator (one-hot, or target
+encoding for many categories), and missing numbers are imputed with an
+indicator column. ``HistGradientBoostingClassifier`` does the same for
+``category`` columns, so the text columns below are pandas categories, and
+there is no preprocessing code for either of them. ``RandomForestClassifier``
+takes missing numbers but not categories, so it gets the one encoder it needs.
 """
 
 # %%

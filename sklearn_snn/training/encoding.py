@@ -2,7 +2,7 @@
 
 The estimators take a pandas DataFrame with categorical columns and missing
 values as :class:`~sklearn.ensemble.HistGradientBoostingClassifier` does.
-:func:`fit_encoder` turns it into the numbers the network needs, with
+``fit_encoder`` turns it into the numbers the network needs, with
 scikit-learn's own encoders inside a
 :class:`~sklearn.compose.ColumnTransformer`:
 
@@ -20,7 +20,9 @@ scikit-learn's own encoders inside a
   for the rest.
 - a numeric column's missing values (NaN, ``pd.NA``) are imputed with its
   training mean (:class:`~sklearn.impute.SimpleImputer`), with an indicator
-  column for each feature that had missing values in training.
+  column for each feature that had missing values in training. Numeric data
+  without missing values in training keeps no imputer: a missing value that
+  turns up later gets the column's training mean, as the imputer would give.
 
 The encoder is learned by the first ``fit`` (or first ``partial_fit``) and
 kept by continued fits. All-numeric data without missing values passes
