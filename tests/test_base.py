@@ -89,3 +89,27 @@ def test_partial_fit_continues_from_the_weights_it_left(classification_data, sma
 
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+def test_threads_predicting_at_once_get_the_same_answers(classification_data, small_params):
+    # Prediction reads one float64 copy of the network; threads share it. BLAS
+    # may sum in another order inside a thread: equal to float64 rounding.
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = classification_data
+    model = SNNClassifier(**small_params).fit(X, y)
+    batches = [X[start : start + 7] for start in range(0, len(X), 7)] * 4
+    expected = [model.predict_proba(batch) for batch in batches]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(model.predict_proba, batches))
+    np.testing.assert_allclose(np.vstack(answers), np.vstack(expected), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(np.vstack(answers[:43]), model.predict_proba(X), rtol=0, atol=1e-14)
+
+
+def test_predictions_follow_weights_loaded_after_fit(classification_data, small_params):
+    # The float64 copy made at the end of fit must not answer for other weights.
+    X, y = classification_data
+    first = SNNClassifier(**small_params).fit(X, y)
+    second = SNNClassifier(**dict(small_params, random_state=1)).fit(X, y)
+    first.module_.load_state_dict(second.module_.state_dict())
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
