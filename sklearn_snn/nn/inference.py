@@ -41,9 +41,9 @@ class InferenceCopy:
     rows share its chunk, beyond float64 rounding (about 1e-15). The copy is
     made when the fit ends, not per call; :meth:`module` notices when the
     trained module's parameters were changed since (loaded weights, an
-    optimizer step, a move to another device) and then answers with a fresh
-    copy for that call. The copy is only read, so threads can predict
-    concurrently.
+    optimizer step, a move to another device; not submodules swapped for
+    others) and then answers with a fresh copy for that call. The copy is
+    only read, so threads can predict concurrently.
 
     Parameters
     ----------
@@ -69,12 +69,13 @@ class InferenceCopy:
 
     def __init__(self, source):
         self.source = source
+        self._parameters = list(source.parameters())
         self._copy = _float64_copy(source)
-        self._fingerprint = _fingerprint(source)
+        self._fingerprint = _fingerprint(self._parameters)
 
     def module(self):
         """The float64 module that computes the trained module's outputs now."""
-        if _fingerprint(self.source) == self._fingerprint:
+        if _fingerprint(self._parameters) == self._fingerprint:
             return self._copy
         return _float64_copy(self.source)
 
@@ -120,6 +121,6 @@ def _float64_copy(module):
     return clone.double().eval().requires_grad_(False)
 
 
-def _fingerprint(module):
-    """Changes whenever a parameter is written to or moved."""
-    return tuple((p._version, p.data_ptr(), p.device) for p in module.parameters())
+def _fingerprint(parameters):
+    """Changes whenever a parameter is written to or moved to other memory."""
+    return [(p._version, p.data_ptr()) for p in parameters]
