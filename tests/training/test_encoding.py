@@ -1,13 +1,11 @@
 """Mixed-type tables: categorical columns encoded, missing values imputed, clear errors."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
@@ -20,15 +18,9 @@ from sklearn_snn.training.encoding import (
 )
 
 pd = pytest.importorskip("pandas")
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 TINY = {"n_layers": 2, "n_units": 16, "max_iter": 30, "learning_rate": 0.01, "random_state": 0}
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 @pytest.fixture
