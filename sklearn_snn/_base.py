@@ -18,10 +18,11 @@ from .training.checks import (
     check_fixed_point,
     first_batch_notice,
 )
+from .training.device import training_device
 from .training.duplicates import canonical_samples
 from .training.encoding import validate_and_encode
 from .training.holdout import validation_split
-from .training.net import OPTIMIZERS, build_net, training_device
+from .training.net import OPTIMIZERS, build_net
 from .training.report import fit_report
 from .training.rollback import FitRollback
 from .training.samples import TrainingData, full_weights, weights_of

@@ -6,7 +6,6 @@ callbacks change the optimizer through :meth:`TensorBatchNet.set_optimizer`,
 :meth:`TensorBatchNet.restart_optimizer`.
 """
 
-import contextlib
 import functools
 
 import numpy as np
@@ -18,6 +17,7 @@ from skorch.helper import predefined_split
 from ..nn.modes import evaluation_mode
 from ..nn.network import SelfNormalizingNetwork
 from ..theory import selu_parameters
+from .device import fit_threads, tf32_matmuls
 from .samples import BatchIterator
 from .state import initialization_generator, restore_generator, training_generator
 
@@ -83,34 +83,6 @@ def build_net(
     )
     net.set_optimizer(config["optimizer"], config["learning_rate"], config["weight_decay"])
     return net.initialize()
-
-
-def training_device(device):
-    """The torch device that ``device="cpu"``, ``"cuda"`` or ``"auto"`` trains on.
-
-    Parameters
-    ----------
-    device : {"cpu", "cuda", "auto"}
-        The estimator's ``device``.
-
-    Returns
-    -------
-    device : str
-        ``"cpu"`` or ``"cuda"``.
-
-    Raises
-    ------
-    ValueError
-        For ``"cuda"`` where torch finds no CUDA device.
-    """
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device='cuda' was requested but torch finds no CUDA device; "
-            "use device='cpu' or device='auto'."
-        )
-    return device
 
 
 class TensorBatchNet(NeuralNet):
@@ -285,7 +257,12 @@ class TensorBatchNet(NeuralNet):
         self.module_.set_dropout_generator(self.generator_)
         grad_enabled = torch.is_grad_enabled()
         try:
-            with tf32_matmuls(self.device):
+            work = self.batch_size * max(
+                layer.in_features * layer.out_features
+                for layer in self.module_.modules()
+                if isinstance(layer, torch.nn.Linear)
+            )
+            with tf32_matmuls(self.device), fit_threads(self.device, work):
                 return super().fit_loop(X, y, epochs=epochs, **fit_params)
         finally:
             # skorch ends a fit quietly on KeyboardInterrupt. One that lands just
@@ -358,27 +335,6 @@ class TensorBatchNet(NeuralNet):
         if generator_state is not None:
             self.generator_ = training_generator(self.seed, self.device)
             restore_generator(self.generator_, generator_state, self.seed)
-
-
-@contextlib.contextmanager
-def tf32_matmuls(device):
-    """Let float32 matrix products on a CUDA ``device`` use TF32 tensor cores.
-
-    Sets torch's ``torch.backends.cuda.matmul.fp32_precision`` to ``"tf32"``
-    for the duration and restores the caller's setting afterwards, also on
-    errors. TF32 keeps float32's range with a 10-bit mantissa in the products
-    and float32 accumulation; on other devices nothing changes.
-    """
-    if torch.device(device).type != "cuda":
-        yield
-        return
-    matmul = torch.backends.cuda.matmul
-    previous = matmul.fp32_precision
-    matmul.fp32_precision = "tf32"
-    try:
-        yield
-    finally:
-        matmul.fp32_precision = previous
 
 
 @functools.cache
