@@ -372,7 +372,10 @@ def _missing_per_column(values):
         values = sp.csr_matrix(values)
         columns = values.indices[np.isnan(values.data)]
         return np.bincount(columns, minlength=values.shape[1]) > 0
-    return np.isnan(np.asarray(values, dtype=np.float64)).any(axis=0)
+    values = np.asarray(values)
+    if values.dtype.kind != "f":  # object columns of numbers (mixed tables)
+        values = values.astype(np.float64)
+    return np.isnan(values).any(axis=0)
 
 
 def _check_not_all_missing(values, missing, X, columns=None):
