@@ -117,10 +117,12 @@ def check_same_kinds(X, kinds):
     """
     if kinds is None or not hasattr(X, "dtypes") or not hasattr(X.dtypes, "items"):
         return
-    for (name, was_categorical, was_dtype), dtype in zip(kinds, X.dtypes, strict=False):
+    for position, ((name, was_categorical, was_dtype), dtype) in enumerate(
+        zip(kinds, X.dtypes, strict=False)
+    ):
         if was_categorical:
             continue  # any values encode: unseen ones are unknown categories
-        if _is_categorical_dtype(dtype) and not _holds_numbers(X[name] if name in X else None):
+        if _is_categorical_dtype(dtype) and not _holds_numbers(X.iloc[:, position]):
             raise ValueError(
                 f"Column {name!r} was numeric ({was_dtype}) in fit but is {dtype} now; "
                 "pass it with the dtype it had in fit, or declare it in "
@@ -143,7 +145,7 @@ def _holds_numbers(column):
     """Whether an object column holds only numbers (and missing values)."""
     import pandas as pd
 
-    if column is None or isinstance(column.dtype, pd.CategoricalDtype):
+    if isinstance(column.dtype, pd.CategoricalDtype):
         return False
     if pd.api.types.is_bool_dtype(column.dtype):
         return True

@@ -72,3 +72,13 @@ def test_a_numeric_column_that_turns_to_text_is_named(table):
     with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
         check_same_kinds(table.assign(income=["high", "low"]), kinds)
     assert column_kinds(table.to_numpy(), mask) is None
+
+
+def test_bool_columns_read_as_numbers_stay_numbers_under_any_column_names():
+    from sklearn_snn.training.columns import check_same_kinds, column_kinds
+
+    frame = pd.DataFrame({0: [1.0, 2.0], 1: [True, False]})  # names that are not strings
+    kinds = column_kinds(frame, categorical_mask(frame, None) or np.zeros(2, dtype=bool))
+    check_same_kinds(frame, kinds)  # fit with categorical_features=None: numbers both times
+    with pytest.raises(ValueError, match="Column '0' was numeric"):
+        check_same_kinds(frame.assign(**{"0": ["a", "b"]}).drop(columns=0)[["0", 1]], kinds)
