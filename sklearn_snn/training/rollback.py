@@ -2,6 +2,8 @@
 
 from copy import deepcopy
 
+from ..nn.inference import InferenceCopy
+
 
 class FitRollback:
     """Context in which a fit that raises leaves the estimator as it found it.
@@ -65,3 +67,6 @@ class FitRollback:
         net.module_.load_state_dict(module_state)
         net.restore_optimizer(settings, optimizer, optimizer_state)
         del net.history[n_epochs:]
+        if "_inference" in self._attributes:
+            # The weights were put back in place: a copy that knows them as current.
+            estimator._inference = InferenceCopy(net.module_)

@@ -122,8 +122,12 @@ def test_failed_continued_fit_leaves_the_next_fit_as_if_it_never_ran(regression_
     X, y = regression_data
     params = dict(n_layers=2, n_units=16, optimizer="sgd", learning_rate=1e-3, dropout=0.1)
     failed, twin = (SNNRegressor(**params, max_iter=3, random_state=0).fit(X, y) for _ in "ab")
+    before = failed.predict(X)
     with pytest.raises(ValueError, match="Training diverged"):
         failed.set_params(warm_start=True, learning_rate=1e9, max_iter=8).fit(X, y)
+    np.testing.assert_array_equal(failed.predict(X), before)
+    # Prediction reads the float64 copy made for the weights put back, not a new one each call.
+    assert failed._inference.module() is failed._inference.module()
     for model in (failed, twin):
         model.set_params(warm_start=True, learning_rate=1e-3, max_iter=3).fit(X, y)
     for name, tensor in failed.module_.state_dict().items():
