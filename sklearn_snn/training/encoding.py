@@ -35,12 +35,12 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from .checks import explain_column_error
 from .columns import categorical_mask, check_same_kinds, column_kinds
+from .state import draw_seed
 
 MAX_ONE_HOT_CATEGORIES = 50
 MIN_FREQUENCY = 5
@@ -276,7 +276,7 @@ def _check_categories_are_labels(X, categorical):
 
 def _target_encoder(target_type, random_state):
     """TargetEncoder with seeded, shuffled cross-fitting folds."""
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    seed = draw_seed(random_state)
     if "cv_object" in TargetEncoder._parameter_constraints["cv"]:  # scikit-learn >= 1.9
         splitter = KFold if target_type == "continuous" else StratifiedKFold
         return TargetEncoder(
