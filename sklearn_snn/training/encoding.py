@@ -73,9 +73,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
     if reset:
         categorical = categorical_mask(X, estimator.categorical_features)
     else:
-        categorical = getattr(
-            estimator, "_categorical", np.zeros(estimator.n_features_in_, dtype=bool)
-        )
+        categorical = getattr(estimator, "_categorical", None)  # None: saved before it existed
         check_same_kinds(X, getattr(estimator, "_column_kinds", None))
     no_y = isinstance(y, str) and y == "no_validation"
     checks = {
