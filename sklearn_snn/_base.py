@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .nn.inference import InferenceCopy, predict_raw
+from .nn.input_shaping import shape_inputs
 from .training.callbacks import fit_callbacks
 from .training.checks import (
     check_finite_outputs,
@@ -61,7 +62,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "standardize": ["boolean"],
+        "standardize": ["boolean", StrOptions({"smooth_clip"})],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -201,7 +202,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         seed = draw_seed(self.random_state)
         notices = []
         if reset:
-            self._input_mean, self._input_scale, unscaled = input_scaling(
+            self._input_mean, self._input_scale, unscaled, self._input_clip = input_scaling(
                 X, indices, weights, standardize=self.standardize, fixed_point=self.fixed_point
             )
             unscaled_targets = self._fit_target_scaling(target, indices, weights)
@@ -213,10 +214,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             fraction = self.validation_fraction
             parts = validation_split(indices, weights, target, fraction, seed, self._stratify)
         device = training_device(self.device)
-        scaling = (self._input_mean, self._input_scale)
+        scaling = (self._input_mean, self._input_scale, device, self._clip())
         train_data, valid_data = (
-            part
-            and TrainingData(X, target, full_weights(len(target), *part), part[0], *scaling, device)
+            part and TrainingData(X, target, full_weights(len(target), *part), part[0], *scaling)
             for part in parts
         )
         return train_data, valid_data, seed, device, notices
@@ -297,7 +297,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _predict_raw(self, X):
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        raw = predict_raw(self._inference.module(), X, self._input_mean, self._input_scale)
+        module = self._inference.module()
+        raw = predict_raw(module, X, self._input_mean, self._input_scale, self._clip())
         check_finite_outputs(raw)
         return raw
 
@@ -309,7 +310,11 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         X = self._validate(X, reset=False)
         X = X.toarray() if sp.issparse(X) else X
-        return (X - self._input_mean) / self._input_scale
+        return shape_inputs(X, self._input_mean, self._input_scale, self._clip())
+
+    def _clip(self):
+        """The smooth clipping of the inputs learned in ``fit``, or None."""
+        return getattr(self, "_input_clip", None)  # models saved before it lack it
 
     def _prepare_targets(self, X, y):
         """``(target, weight)`` of ``(X, y)`` as the training loss sees them.

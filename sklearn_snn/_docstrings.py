@@ -69,10 +69,18 @@ PARAMETERS_DOC = """n_layers : int, default=4
         squared error of the standardized targets (with ``standardize=True``),
         so ``tol`` is a share of the targets' variance, not in their units.
 
-    standardize : bool, default=True
-        Whether to learn per-feature standardization in ``fit``.
-        Self-normalization assumes inputs of mean 0 and variance 1. Constant
-        features are centred and left unscaled.
+    standardize : bool or "smooth_clip", default=True
+        How the inputs are shaped, learned in ``fit``. ``True``: per-feature
+        standardization (the paper's configuration; self-normalization
+        assumes inputs of mean 0 and variance 1). ``"smooth_clip"``: the same,
+        then every standardized column passes through
+        ``x / sqrt(1 + (x / 3)^2)`` (the identity near 0, never beyond ±3),
+        except columns whose training values are all 0 or 1 (one-hot and
+        indicator columns), which are left as they are; heavy tails, rare
+        one-hot categories and test rows far outside the training range
+        then cannot drive the network far from its fixed point. ``False``:
+        the inputs as given. Constant features are centred and left
+        unscaled.
 
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Device to train on; ``"auto"`` picks CUDA when available. Predictions
@@ -96,7 +104,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     fixed_point : tuple of (float, float), default=(0.0, 1.0)
         Mean and variance that the activations are driven to; with
-        ``standardize=True`` the inputs are given this mean and variance. The SELU
+        ``standardize`` the inputs are given this mean and variance (the
+        smooth clipping keeps them within ``3 * sqrt(variance)`` of the mean). The SELU
         constants come from :func:`sklearn_snn.theory.selu_parameters` and the
         alpha-dropout correction from
         :func:`sklearn_snn.theory.alpha_dropout_parameters` for this point;

@@ -288,6 +288,8 @@ def _network(graph, estimator, input_name):
         x = graph.node("Sub", [x, graph.constant(mean)])
     if np.any(scale != 1.0):
         x = graph.node("Div", [x, graph.constant(scale)])
+    if estimator._clip() is not None:
+        x = graph.smooth_clip(x, *estimator._clip(), len(mean))
     for layer_weight, layer_bias, alpha, lambda_ in hidden:
         x = graph.selu(graph.linear(x, layer_weight, layer_bias), alpha, lambda_)
     return graph.linear(x, weight, bias)
@@ -338,6 +340,17 @@ class _Graph:
             return filled
         chosen = self.node("Gather", [missing, self.constant(indicated, self.INT64)], axis=1)
         return self.node("Concat", [filled, self.node("Cast", [chosen], to=self.proto)], axis=1)
+
+    def smooth_clip(self, x, center, columns, bound, n_features):
+        """``center + d / sqrt(1 + (d / bound)^2)``, ``d = x - center``, on ``columns``."""
+        inverse_bound = np.zeros(n_features)
+        inverse_bound[columns] = 1.0 / bound
+        deviation = self.node("Sub", [x, self.constant(np.array([center]))])
+        relative = self.node("Mul", [deviation, self.constant(inverse_bound)])
+        squared = self.node("Mul", [relative, relative])
+        root = self.node("Sqrt", [self.node("Add", [squared, self.constant(np.array([1.0]))])])
+        clipped = self.node("Div", [deviation, root])
+        return self.node("Add", [clipped, self.constant(np.array([center]))])
 
     def linear(self, x, weight, bias):
         """``x @ weight.T + bias`` for a torch-layout ``weight``."""

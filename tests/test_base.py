@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_snn import SNNClassifier
+from sklearn_snn import SNNClassifier, SNNRegressor
 
 
 def test_sample_weights_act_in_the_loss(binary_data, small_params):
@@ -51,6 +51,44 @@ def test_input_scale_and_offset_change_nothing(binary_data, small_params):
         shifted.predict_proba(100 * X + 7), plain.predict_proba(X), rtol=0, atol=1e-5
     )
     assert shifted.score(100 * X + 7, y) > 0.85
+
+
+def test_smooth_clip_keeps_far_rows_in_the_targets_range(regression_data, small_params):
+    # A test row with a feature 500 standard deviations outside the training
+    # range: the clipped regressor predicts on the targets' scale.
+    X, y = regression_data
+    far = X[:5].copy()
+    far[:, 0] = X[:, 0].mean() + 500 * X[:, 0].std()
+    clipped = SNNRegressor(**small_params, standardize="smooth_clip").fit(X, y)
+    plain = SNNRegressor(**small_params, standardize=True).fit(X, y)
+    low, high = y.min() - 2 * y.std(), y.max() + 2 * y.std()
+    assert np.all((clipped.predict(far) > low) & (clipped.predict(far) < high))
+    # Standardized without clipping, the same rows land far outside it.
+    assert np.abs(plain.predict(far) - y.mean()).max() > 10 * y.std()
+    # Inside the training range the two fit about equally well.
+    assert clipped.score(X, y) > 0.95 and plain.score(X, y) > 0.95
+
+
+def test_smooth_clip_gives_finite_probabilities_far_outside(classification_data, small_params):
+    X, y = classification_data
+    clf = SNNClassifier(**small_params, standardize="smooth_clip").fit(X, y)
+    far = X[:5] + 1e6 * X.std(axis=0)
+    proba = clf.predict_proba(far)
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X, y) > 0.85
+
+
+def test_smooth_clip_leaves_zero_one_columns_as_they_are(binary_data, small_params):
+    # A rare one-hot column would be scaled to about 14 standard deviations.
+    X, y = binary_data
+    rare = np.zeros(len(X))
+    rare[:1] = 1.0
+    X = np.column_stack([X, rare])
+    clf = SNNClassifier(**small_params, standardize="smooth_clip").fit(X, y)
+    shaped = clf._prepare_input(X)
+    np.testing.assert_array_equal(shaped[:, -1], rare)
+    assert np.abs(shaped[:, :-1]).max() < 3.0
+    assert np.abs(SNNClassifier(**small_params).fit(X, y)._prepare_input(X)[:, -1]).max() > 10
 
 
 def test_random_state_seeds_the_batch_order(binary_data, small_params):

@@ -126,14 +126,24 @@ def test_regressor(regression_data, small_params, multi_output):
         {"shape": "conic", "n_layers": 3},
         {"fixed_point": (0.0, 2.0)},
         {"standardize": False},
+        {"standardize": "smooth_clip", "fixed_point": (0.2, 1.5)},
     ],
-    ids=["dropout", "conic", "fixed_point", "unstandardized"],
+    ids=["dropout", "conic", "fixed_point", "unstandardized", "smooth_clip"],
 )
 def test_architectures(classification_data, small_params, architecture):
     X, y = classification_data
     X = X.astype(np.float32)
     clf = SNNClassifier(**{**small_params, **architecture}).fit(X, y)
     check_classifier(clf, X)
+
+
+def test_smooth_clip_of_far_rows_and_zero_one_columns(classification_data, small_params):
+    X, y = classification_data
+    X = np.column_stack([X, X[:, 0] > 1.0]).astype(np.float32)  # and a 0/1 column
+    clf = SNNClassifier(**small_params, standardize="smooth_clip").fit(X, y)
+    far = X[:20] * np.float32(300.0)
+    far[:, -1] = X[:20, -1]
+    check_classifier(clf, np.vstack([X, far]))
 
 
 def test_pipeline_with_scaler(classification_data, regression_data, small_params):

@@ -6,6 +6,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .input_shaping import shape_inputs
+
 _CHUNK_ROWS = 16384
 _CHUNK_BYTES = 32 * 2**20  # of float64 values; wide (sparse) data gets fewer rows
 
@@ -83,7 +85,7 @@ class InferenceCopy:
         raise TypeError("InferenceCopy is rebuilt from the trained module, not pickled.")
 
 
-def predict_raw(module, X, mean, scale):
+def predict_raw(module, X, mean, scale, clip=None):
     """Raw network outputs in float64, computed in large chunks.
 
     Parameters
@@ -94,6 +96,9 @@ def predict_raw(module, X, mean, scale):
         Validated input data.
     mean, scale : ndarray of shape (n_features,)
         Standardization learned in ``fit``.
+    clip : tuple or None, default=None
+        Smooth clipping learned in ``fit``, as
+        :func:`~sklearn_snn.nn.input_shaping.shape_inputs` takes it.
 
     Returns
     -------
@@ -108,7 +113,7 @@ def predict_raw(module, X, mean, scale):
             chunk = X[start : start + step]
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
-            chunk = (np.asarray(chunk, dtype=np.float64) - mean) / scale
+            chunk = shape_inputs(chunk, mean, scale, clip)
             outputs.append(module(torch.from_numpy(chunk).to(device)).cpu().numpy())
     if not outputs:
         return np.empty((0, module.output.out_features))

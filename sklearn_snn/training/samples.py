@@ -6,6 +6,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..nn.inference import chunk_rows
+from ..nn.input_shaping import shape_inputs
 
 
 class TrainingData(Dataset):
@@ -29,12 +30,16 @@ class TrainingData(Dataset):
         Standardization applied to ``X``.
     device : torch.device
         Training device.
+    clip : tuple or None, default=None
+        Smooth clipping after the standardization, as
+        :func:`~sklearn_snn.nn.input_shaping.shape_inputs` takes it.
     """
 
-    def __init__(self, X, y, weight, indices, mean, scale, device):
+    def __init__(self, X, y, weight, indices, mean, scale, device, clip=None):
         self.device = torch.device(device)
         self.mean = mean
         self.scale = scale
+        self.clip = clip
         if sp.issparse(X):
             # Kept in the input's precision: centring after a cast to float32
             # would lose features with a large offset and a small spread.
@@ -43,7 +48,7 @@ class TrainingData(Dataset):
             finite = np.isfinite(standardized.astype(np.float32)).all()
             finite = finite and np.isfinite((mean / scale).astype(np.float32)).all()
         else:
-            self.X = standardized_tensor(X, indices, mean, scale, self.device)
+            self.X = standardized_tensor(X, indices, mean, scale, self.device, clip)
             finite = bool(torch.isfinite(self.X).all())
         if not finite:
             raise ValueError(
@@ -81,7 +86,8 @@ class TrainingData(Dataset):
             X = self.X[index]
         else:
             dense = self.X[index.cpu().numpy()].toarray()
-            X = torch.from_numpy((dense - self.mean) / self.scale).to(self.device, torch.float32)
+            shaped = shape_inputs(dense, self.mean, self.scale, self.clip)
+            X = torch.from_numpy(shaped).to(self.device, torch.float32)
         return X, (self.y[index], self.weight[index])
 
 
@@ -119,7 +125,7 @@ class BatchIterator:
             yield self.data.rows(order[start : start + self.batch_size])
 
 
-def standardized_tensor(X, indices, mean, scale, device):
+def standardized_tensor(X, indices, mean, scale, device, clip=None):
     """Gather, standardize and convert rows of ``X`` to a float32 tensor.
 
     Works chunk by chunk so that no full float64 copy of the data is made.
@@ -134,6 +140,9 @@ def standardized_tensor(X, indices, mean, scale, device):
         Standardization.
     device : torch.device
         Device of the result.
+    clip : tuple or None, default=None
+        Smooth clipping, as :func:`~sklearn_snn.nn.input_shaping.shape_inputs`
+        takes it.
 
     Returns
     -------
@@ -144,7 +153,7 @@ def standardized_tensor(X, indices, mean, scale, device):
     step = chunk_rows(X.shape[1])
     for start in range(0, len(indices), step):
         rows = indices[start : start + step]
-        out[start : start + len(rows)] = (X[rows] - mean) / scale
+        out[start : start + len(rows)] = shape_inputs(X[rows], mean, scale, clip)
     return torch.from_numpy(out).to(device)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import StandardScaler
 
+from ..nn.input_shaping import CLIP_BOUND
 from .checks import check_standardization
 
 _SCALER_CHUNK_ROWS = 65536
@@ -11,11 +12,16 @@ NO_COLUMNS = np.array([], dtype=np.intp)
 
 
 def input_scaling(X, indices, weights, *, standardize, fixed_point):
-    """Per-feature ``(mean, scale, unscaled)`` that map inputs to the fixed point.
+    """Per-feature ``(mean, scale, unscaled, clip)`` that map inputs to the fixed point.
 
     Inputs are standardized, then given the fixed point's mean and variance:
     ``(x - mean) / scale`` equals ``sqrt(var) * z + mean_fp`` for the
-    standardized ``z``.
+    standardized ``z``. With ``standardize="smooth_clip"``, columns whose
+    training values are all 0 or 1 (one-hot and indicator columns) are left
+    as they are, since a rare one would be scaled to dozens of standard
+    deviations; the other columns are standardized and then smoothly clipped
+    to within ``3 * sqrt(var)`` of ``mean_fp``
+    (:func:`~sklearn_snn.nn.input_shaping.smooth_clip`).
 
     Parameters
     ----------
@@ -25,8 +31,8 @@ def input_scaling(X, indices, weights, *, standardize, fixed_point):
         Rows of the distinct training samples.
     weights : ndarray
         Their weights.
-    standardize : bool
-        Whether to learn the scaling; without it, mean 0 and scale 1.
+    standardize : bool or "smooth_clip"
+        Whether to learn the scaling (and clip); without it, mean 0 and scale 1.
     fixed_point : tuple of (float, float)
         Mean and variance the standardized inputs are given.
 
@@ -36,14 +42,60 @@ def input_scaling(X, indices, weights, *, standardize, fixed_point):
         The scaling ``(x - mean) / scale``.
     unscaled : ndarray of int
         Features too constant to scale (see :func:`standardization_statistics`).
+    clip : tuple of (float, ndarray of int, float) or None
+        ``(center, columns, bound)`` for
+        :func:`~sklearn_snn.nn.input_shaping.shape_inputs`, or None.
     """
     n_features = X.shape[1]
     if not standardize:
-        return np.zeros(n_features), np.ones(n_features), NO_COLUMNS
+        return np.zeros(n_features), np.ones(n_features), NO_COLUMNS, None
     mean, scale, unscaled = standardization_statistics(X, indices, weights, "Feature(s)")
     fixed_mean, fixed_var = fixed_point
     scale = scale / np.sqrt(fixed_var)
-    return mean - fixed_mean * scale, scale, unscaled
+    mean = mean - fixed_mean * scale
+    if standardize != "smooth_clip":
+        return mean, scale, unscaled, None
+    zero_one = zero_one_columns(X, indices)
+    zero_one = zero_one[~np.isin(zero_one, unscaled)]
+    mean[zero_one], scale[zero_one] = 0.0, 1.0
+    clipped = np.setdiff1d(np.arange(n_features), np.union1d(zero_one, unscaled))
+    return mean, scale, unscaled, (fixed_mean, clipped, CLIP_BOUND * np.sqrt(fixed_var))
+
+
+def zero_one_columns(X, indices):
+    """Columns of ``X[indices]`` whose values are all 0 or 1.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
+        Validated input data.
+    indices : ndarray of int
+        Rows to look at.
+
+    Returns
+    -------
+    columns : ndarray of int
+        Their positions, in increasing order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_snn.training.standardization import zero_one_columns
+    >>> X = np.array([[0.0, 1.0, 0.5], [1.0, 1.0, 0.0]])
+    >>> zero_one_columns(X, np.arange(2)).tolist()
+    [0, 1]
+    """
+    if sp.issparse(X):
+        rows = sp.csc_matrix(X[indices])
+        other = (rows.data != 0) & (rows.data != 1)
+        column = np.repeat(np.arange(X.shape[1]), np.diff(rows.indptr))
+        bad = np.bincount(column[other], minlength=X.shape[1]) > 0
+        return np.flatnonzero(~bad)
+    keep = np.ones(X.shape[1], dtype=bool)
+    for start in range(0, len(indices), _SCALER_CHUNK_ROWS):
+        chunk = X[indices[start : start + _SCALER_CHUNK_ROWS]]
+        keep &= ((chunk == 0) | (chunk == 1)).all(axis=0)
+    return np.flatnonzero(keep)
 
 
 def standardization_statistics(data, indices, weights, what):

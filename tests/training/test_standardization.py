@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sklearn_snn.nn.input_shaping import shape_inputs
 from sklearn_snn.training import standardization
 from sklearn_snn.training.standardization import input_scaling, standardization_statistics
 
@@ -71,17 +72,18 @@ def test_statistics_that_overflow_name_the_columns(rng):
 
 def test_without_standardize_inputs_pass_unchanged(weighted):
     X, indices, weights = weighted
-    mean, scale, unscaled = input_scaling(
+    mean, scale, unscaled, clip = input_scaling(
         X, indices, weights, standardize=False, fixed_point=(0.5, 2.0)
     )
     assert mean.tolist() == [0.0] * 3 and scale.tolist() == [1.0] * 3 and len(unscaled) == 0
+    assert clip is None
 
 
 @pytest.mark.parametrize("fixed_point", [(0.0, 1.0), (0.3, 2.0), (-0.2, 0.5)])
 def test_inputs_get_the_fixed_points_mean_and_variance(weighted, fixed_point):
     X, indices, weights = weighted
     X = np.column_stack([X, np.full(60, 7.0)])  # and a constant column
-    mean, scale, unscaled = input_scaling(
+    mean, scale, unscaled, clip = input_scaling(
         X, indices, weights, standardize=True, fixed_point=fixed_point
     )
     standardized = (X[indices] - mean) / scale
@@ -93,3 +95,48 @@ def test_inputs_get_the_fixed_points_mean_and_variance(weighted, fixed_point):
     # The constant column sits at the fixed point's mean, with no spread.
     assert unscaled.tolist() == [3]
     np.testing.assert_allclose(standardized[:, 3], m, atol=1e-12)
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_zero_one_columns_are_those_with_only_zeros_and_ones(container):
+    X = np.array([[0, 1, 0.5, 0, 0, 0, 2], [1, 1, 0, 0, 2, 0, 2], [0, 0, 0, 0, 0, 1, 2.0]])
+    found = standardization.zero_one_columns(container(X), np.arange(3))
+    assert found.tolist() == [0, 1, 3, 5]
+    # Only the rows asked for count.
+    assert standardization.zero_one_columns(container(X), np.array([0, 2])).tolist() == [
+        0,
+        1,
+        3,
+        4,
+        5,
+    ]
+
+
+@pytest.mark.parametrize("fixed_point", [(0.0, 1.0), (0.3, 2.0)])
+def test_smooth_clip_keeps_zero_one_columns_and_clips_the_others(rng, fixed_point):
+    n = 400
+    rare = (rng.uniform(size=n) < 0.01).astype(float)  # a rare one-hot column
+    rare[0] = 1.0
+    heavy = rng.standard_t(1.5, size=n) * 10 + 5  # heavy tails
+    X = np.column_stack([rare, heavy, rng.normal(size=n), np.full(n, 7.0)])
+    indices, weights = np.arange(n), np.ones(n)
+    plain = input_scaling(X, indices, weights, standardize=True, fixed_point=fixed_point)
+    mean, scale, unscaled, clip = input_scaling(
+        X, indices, weights, standardize="smooth_clip", fixed_point=fixed_point
+    )
+    m, v = fixed_point
+    # The rare column is left at 0/1 (standardized it would reach about 10σ).
+    assert mean[0] == 0.0 and scale[0] == 1.0 and (X[:, 0] - plain[0][0]).max() / plain[1][0] > 5
+    np.testing.assert_array_equal(mean[1:], plain[0][1:])
+    np.testing.assert_array_equal(scale[1:], plain[1][1:])
+    assert unscaled.tolist() == [3]
+    center, columns, bound = clip
+    assert center == m and columns.tolist() == [1, 2] and bound == pytest.approx(3 * np.sqrt(v))
+    shaped = shape_inputs(X, mean, scale, clip)
+    np.testing.assert_array_equal(shaped[:, 0], X[:, 0])
+    np.testing.assert_allclose(shaped[:, 3], m, atol=1e-12)
+    assert np.abs(shaped[:, 1:3] - m).max() < bound
+    # Near the centre the clipping is about the identity.
+    standardized = (X - mean) / scale
+    near = np.abs(standardized[:, 2] - m) < 0.3 * np.sqrt(v)
+    np.testing.assert_allclose(shaped[near, 2], standardized[near, 2], atol=0.02)
