@@ -27,6 +27,7 @@ from .training.net import OPTIMIZERS, build_net
 from .training.report import fit_report
 from .training.rollback import FitRollback
 from .training.samples import TrainingData, full_weights, weights_of
+from .training.schedule import SCHEDULES
 from .training.standardization import input_scaling
 from .training.state import draw_seed, net_state, restore_net
 
@@ -55,6 +56,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions(set(SCHEDULES))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -81,6 +83,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         dropout,
         optimizer,
         learning_rate,
+        learning_rate_schedule,
         weight_decay,
         batch_size,
         max_iter,
@@ -102,6 +105,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.dropout = dropout
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -226,6 +230,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         net = self.net_
         batch_size = self._auto_batch_size if self.batch_size == "auto" else self.batch_size
         stopping = None if partial else ("validation" if self.early_stopping else "training")
+        batch_size = min(batch_size, len(train_data))
+        # partial_fit trains one epoch per call: no span to schedule over.
+        schedule = "constant" if partial else self.learning_rate_schedule
+        net.reset_step_size()
         callbacks = fit_callbacks(
             net,
             train_data,
@@ -234,9 +242,11 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             patience=self.n_iter_no_change,
             tol=self.tol,
             verbose=self.verbose,
+            schedule=schedule,
+            total_steps=epochs * -(-len(train_data) // batch_size),
         )
         net.configure_fit(
-            batch_size=min(batch_size, len(train_data)),
+            batch_size=batch_size,
             valid_data=valid_data,
             callbacks=callbacks,
             verbose=self.verbose,

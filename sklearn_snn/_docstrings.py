@@ -33,6 +33,19 @@ PARAMETERS_DOC = """n_layers : int, default=4
         Step size of the optimizer (see :doc:`/accuracy` for how the default
         was chosen).
 
+    learning_rate_schedule : {"constant", "one_cycle"}, default="constant"
+        ``"constant"``: ``learning_rate`` throughout (the paper's
+        configuration). ``"one_cycle"``: every call to ``fit`` (also a
+        ``warm_start`` one, which starts a new cycle) spans ``max_iter``
+        epochs with torch's one-cycle policy: a warm-up over the first 10% of
+        the batches from ``learning_rate / 25`` to ``learning_rate``, then a
+        cosine decay to almost 0. ``max_iter`` is then the planned budget
+        (reaching it is no ``ConvergenceWarning``), and with
+        ``early_stopping`` the weights kept are those of the last epoch whose
+        validation loss is within ``tol`` of the lowest. ``partial_fit``
+        trains at ``learning_rate``. The divergence guard scales the whole
+        schedule when it lowers the learning rate.
+
     weight_decay : float, default=0.0
         L2 penalty (decoupled for ``"adamw"``). Named so because ``alpha`` is
         a SELU constant in this package.

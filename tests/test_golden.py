@@ -38,6 +38,7 @@ BASE = {
     "dropout": 0.0,
     "optimizer": "adam",
     "learning_rate": 0.01,
+    "learning_rate_schedule": "constant",
     "weight_decay": 0.0,
     "batch_size": 32,
     "max_iter": 12,
@@ -51,6 +52,7 @@ BASE = {
     "verbose": 0,
     "warm_start": False,
     "fixed_point": (0.0, 1.0),
+    "categorical_features": "from_dtype",
 }
 
 

@@ -1,4 +1,4 @@
-"""The callbacks of a fit: divergence guard, early stopping, progress bar.
+"""The callbacks of a fit: divergence guard, schedule, early stopping, progress bar.
 
 New training behaviour comes as a skorch callback that
 :func:`fit_callbacks` wires from the estimator's parameters, not as a branch
@@ -13,6 +13,8 @@ from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
 from ..nn.inference import chunk_rows
 from ..nn.modes import evaluation_mode
+from .best_epoch import BestEpoch
+from .schedule import schedule_callback
 
 _DIVERGENCE_FACTOR = 10.0
 _LEARNING_RATE_FACTOR = 0.1
@@ -147,7 +149,18 @@ def evaluation_loss(net, data, n_rows=1024):
     return loss if math.isfinite(loss) else math.inf
 
 
-def fit_callbacks(net, train_data, *, prior_loss, early_stopping, patience, tol, verbose):
+def fit_callbacks(
+    net,
+    train_data,
+    *,
+    prior_loss,
+    early_stopping,
+    patience,
+    tol,
+    verbose,
+    schedule="constant",
+    total_steps=0,
+):
     """The callbacks of one call to ``fit`` or ``partial_fit``, in the order they run.
 
     The divergence guard runs first: early stopping must not end training on
@@ -155,7 +168,14 @@ def fit_callbacks(net, train_data, *, prior_loss, early_stopping, patience, tol,
     baseline is the largest of ``prior_loss``, the loss of the network as
     the fit starts (on up to 1,024 training rows; on a few rows a fresh
     network can start far above the prior's loss, and a continued fit on
-    new data far above its previous loss) and 1.
+    new data far above its previous loss) and 1. The learning-rate schedule
+    comes next, so that a recovery scales the rates it goes on with.
+
+    With a schedule, the validation loss selects the epoch to keep with
+    :class:`~sklearn_snn.training.best_epoch.BestEpoch` (the later one on
+    ties within ``tol``), since the epochs late in the decay are the ones
+    the schedule is for; without one, skorch's ``EarlyStopping`` keeps the
+    last epoch that lowered the validation loss by more than ``tol``.
 
     Parameters
     ----------
@@ -174,26 +194,37 @@ def fit_callbacks(net, train_data, *, prior_loss, early_stopping, patience, tol,
         Smallest improvement that counts.
     verbose : int
         2 or more adds a progress bar.
+    schedule : {"constant", "one_cycle"}, default="constant"
+        Learning-rate schedule over the fit's batches
+        (:func:`~sklearn_snn.training.schedule.schedule_callback`).
+    total_steps : int, default=0
+        Training batches of the fit, the span of the schedule.
 
     Returns
     -------
     callbacks : list of (str, skorch.callbacks.Callback)
-        ``"divergence_guard"``, then ``"stopper"`` and ``"progress_bar"``
-        where they apply.
+        ``"divergence_guard"``, then ``"lr_scheduler"``, ``"best_epoch"``,
+        ``"stopper"`` and ``"progress_bar"`` where they apply.
     """
     starting_loss = evaluation_loss(net, train_data)
     starting_loss = starting_loss if math.isfinite(starting_loss) else 0.0
     baseline = max(prior_loss, starting_loss, 1.0)
     callbacks = [("divergence_guard", DivergenceGuard(baseline))]
+    scheduler = schedule_callback(schedule, net.lr, total_steps)
+    if scheduler is not None:
+        callbacks.append(("lr_scheduler", scheduler))
     if early_stopping is not None:
         validation = early_stopping == "validation"
+        selecting = validation and scheduler is not None
         stopper = EarlyStopping(
             monitor="valid_loss" if validation else "train_loss",
             patience=patience,
             threshold=tol,
             threshold_mode="abs",
-            load_best=validation,
+            load_best=validation and not selecting,
         )
+        if selecting:  # before the stopper, which ends the epoch it stops on
+            callbacks.append(("best_epoch", BestEpoch(tol)))
         callbacks.append(("stopper", stopper))
     if verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar()))

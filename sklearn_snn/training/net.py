@@ -160,6 +160,15 @@ class TensorBatchNet(NeuralNet):
         self.lr = learning_rate
         self.initialize_optimizer()
 
+    def reset_step_size(self):
+        """Give every parameter group the net's step size ``lr`` again.
+
+        A learning-rate schedule leaves its last, small rate in the
+        optimizer; a later fit without one starts from ``lr``.
+        """
+        for group in self.optimizer_.param_groups:
+            group["lr"] = self.lr
+
     def scale_learning_rate(self, factor):
         """Multiply the step size by ``factor`` and forget the optimizer's state.
 

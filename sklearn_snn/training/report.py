@@ -56,15 +56,18 @@ def fit_report(net, *, epochs_before, epochs, partial, tol, prior_loss, recovere
     }
     callbacks = dict(net.callbacks_)
     stopper, guard = callbacks.get("stopper"), callbacks["divergence_guard"]
+    selector = callbacks.get("best_epoch", stopper)
+    scheduled = "lr_scheduler" in callbacks
     validation = valid_data is not None
     if validation and this_fit:
         scores = [float(v) for v in this_fit[:, "valid_score"]]
-        # The epoch whose weights early stopping kept: the last one that
-        # lowered the validation loss by more than tol.
+        # The epoch whose weights were kept: the last one that lowered the
+        # validation loss by more than tol, or with a schedule the last one
+        # within tol of the lowest.
         epoch_numbers = list(this_fit[:, "epoch"])
         best_epoch = (
-            epoch_numbers.index(stopper.best_epoch_)
-            if stopper.best_epoch_ in epoch_numbers
+            epoch_numbers.index(selector.best_epoch_)
+            if selector.best_epoch_ in epoch_numbers
             else int(np.argmin(this_fit[:, "valid_loss"]))
         )
         attributes["validation_scores_"] = scores
@@ -88,7 +91,8 @@ def fit_report(net, *, epochs_before, epochs, partial, tol, prior_loss, recovere
                 UserWarning,
             )
         )
-    elif stopper is not None and len(this_fit) == epochs and not stopped:
+    elif stopper is not None and len(this_fit) == epochs and not stopped and not scheduled:
+        # With a schedule, max_iter is the planned budget, not a limit hit.
         messages.append((_not_converged(stopper, epochs, validation, tol), ConvergenceWarning))
     if guard.recoveries_:
         messages.append(
