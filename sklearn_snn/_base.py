@@ -172,6 +172,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             epochs = 1 if partial else self.max_iter
             epochs_before = len(self.net_.history)
             recovered = self._train(train_data, valid_data, epochs, partial, prior_loss)
+            if not partial:
+                self._calibrate(valid_data if valid_data is not None else train_data)
             attributes, messages = fit_report(
                 self.net_,
                 epochs_before=epochs_before,
@@ -234,6 +236,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         # partial_fit trains one epoch per call: no span to schedule over.
         schedule = "constant" if partial else self.learning_rate_schedule
         net.reset_step_size()
+        net.use_criterion(self._criterion())
         callbacks = fit_callbacks(
             net,
             train_data,
@@ -339,6 +342,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _sample_weight(self, sample_weight, X, y):
         """Float64 sample weights of the training rows (class weights multiplied in)."""
         return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+
+    def _calibrate(self, data):
+        """After a full ``fit``: calibrate the trained net on ``data`` (held-out if any)."""
 
     @abstractmethod
     def _encode_targets(self, y, *, reset, classes):

@@ -1,16 +1,18 @@
 """Self-normalizing neural network classifier."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
-from torch import nn
 
 from ._base import BaseSNN
 from ._docstrings import fill_doc
+from .nn.losses import classification_loss
 from .training.class_weight import class_sample_weight
 from .training.labels import (
     check_known_labels,
@@ -22,6 +24,7 @@ from .training.labels import (
     prior_loss,
 )
 from .training.standardization import NO_COLUMNS
+from .training.temperature import calibrate_temperature
 
 
 @fill_doc
@@ -46,10 +49,23 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         targets, each label's 0 and 1 that way. ``partial_fit`` takes dicts
         only.
 
+    label_smoothing : float, default=0.0
+        Share of each target's probability spread evenly over the classes
+        (for binary and multilabel targets, towards 1/2), in ``[0, 1)``. The
+        probabilities are then calibrated after training: one temperature
+        dividing the logits is fitted by log loss on the validation split
+        (on the training rows without ``early_stopping``) and folded into
+        the output layer (``temperature_``). It changes no prediction.
+        ``partial_fit`` trains with the smoothing and does not calibrate.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+
+    temperature_ : float
+        Temperature that the latest ``fit`` divided the logits by, folded
+        into the output layer's weights (1.0 without ``label_smoothing``).
 
     {attributes}
 
@@ -78,6 +94,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     _parameter_constraints = {
         **BaseSNN._parameter_constraints,
         "class_weight": [dict, list, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
     _y_numeric = False
 
@@ -106,6 +123,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         fixed_point=(0.0, 1.0),
         categorical_features="from_dtype",
         class_weight=None,
+        label_smoothing=0.0,
     ):
         super().__init__(
             n_layers=n_layers,
@@ -131,6 +149,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             categorical_features=categorical_features,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -357,9 +376,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         return prior_loss(self._label_binarizer, target, weight)
 
     def _criterion(self):
-        if self._label_binarizer.y_type_ == "multiclass":
-            return nn.CrossEntropyLoss(reduction="none")
-        return nn.BCEWithLogitsLoss(reduction="none")
+        return classification_loss(self._label_binarizer.y_type_, self.label_smoothing)
+
+    def _calibrate(self, data):
+        self.temperature_ = 1.0
+        if self.label_smoothing > 0:
+            kind = self._label_binarizer.y_type_
+            self.temperature_ = calibrate_temperature(self.net_, data, kind)
 
     def _score_raw(self, target, raw, weight):
         if self._label_binarizer.y_type_ == "multiclass":

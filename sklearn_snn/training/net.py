@@ -160,6 +160,16 @@ class TensorBatchNet(NeuralNet):
         self.lr = learning_rate
         self.initialize_optimizer()
 
+    def use_criterion(self, criterion):
+        """Train with ``criterion`` from now on (a continued fit's new label smoothing).
+
+        Parameters
+        ----------
+        criterion : torch.nn.Module
+            Loss with ``reduction="none"``.
+        """
+        self.criterion = self.criterion_ = criterion
+
     def reset_step_size(self):
         """Give every parameter group the net's step size ``lr`` again.
 

@@ -1,0 +1,96 @@
+"""Temperature scaling: calibrated probabilities after training with smoothed labels.
+
+Label smoothing trains the network towards probabilities of at most
+``1 - smoothing``, so its raw probabilities are under-confident. One scalar
+temperature ``T``, fitted by weighted log loss on held-out rows, divides the
+logits; it changes no prediction, only the probabilities (Guo et al., 2017).
+The temperature is folded into the output layer, so that ``predict_proba``,
+``decision_function``, the diagnostics and an ONNX export all see the
+calibrated logits.
+"""
+
+import numpy as np
+import torch
+from scipy.optimize import minimize_scalar
+from scipy.special import log_expit, log_softmax
+
+from ..nn.modes import evaluation_mode
+
+# log(T) is searched in [-_LOG_RANGE, _LOG_RANGE]: T from 1/20 to 20.
+_LOG_RANGE = 3.0
+
+
+def fit_temperature(raw, target, weight, kind):
+    """The temperature that minimizes the weighted log loss of ``raw / T``.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_samples, n_outputs)
+        Logits.
+    target : ndarray
+        Class indices (multiclass) or 0/1 targets of the same shape as ``raw``.
+    weight : ndarray of shape (n_samples,)
+        Sample weights.
+    kind : {"multiclass", "binary", "multilabel-indicator"}
+        Type of the targets.
+
+    Returns
+    -------
+    temperature : float
+        In ``[exp(-3), exp(3)]``; 1.0 when there is nothing to fit on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_snn.training.temperature import fit_temperature
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, size=2000)
+    >>> x = np.where(y == 1, 1.0, -1.0) + rng.normal(size=2000)  # log-odds are 2 x
+    >>> round(fit_temperature(x[:, None], y[:, None], np.ones(2000), "binary"), 1)
+    0.5
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.float64)
+    if len(raw) == 0 or weight.sum() <= 0 or not np.isfinite(raw).all():
+        return 1.0
+
+    def loss(log_temperature):
+        scaled = raw / np.exp(log_temperature)
+        if kind == "multiclass":
+            per_sample = -log_softmax(scaled, axis=1)[np.arange(len(raw)), target]
+        else:
+            per_sample = -(target * log_expit(scaled) + (1 - target) * log_expit(-scaled))
+            per_sample = per_sample.mean(axis=1)
+        return float(np.dot(weight, per_sample) / weight.sum())
+
+    result = minimize_scalar(loss, bounds=(-_LOG_RANGE, _LOG_RANGE), method="bounded")
+    return float(np.exp(result.x)) if loss(result.x) < loss(0.0) else 1.0
+
+
+def calibrate_temperature(net, data, kind):
+    """Fit the temperature on ``data`` and fold it into the net's output layer.
+
+    Parameters
+    ----------
+    net : TensorBatchNet
+        The trained net; its module's ``output`` layer is divided by ``T``.
+    data : TrainingData
+        Rows to fit on (the validation split, or the training rows).
+    kind : {"multiclass", "binary", "multilabel-indicator"}
+        Type of the targets.
+
+    Returns
+    -------
+    temperature : float
+        The ``T`` folded in.
+    """
+    with evaluation_mode(net.module_) as module, torch.no_grad():
+        raw = torch.cat([module(X) for X, _ in net.get_iterator(data)])
+    temperature = fit_temperature(
+        raw.double().cpu().numpy(), data.y.cpu().numpy(), data.weight.cpu().numpy(), kind
+    )
+    if temperature != 1.0:
+        with torch.no_grad():
+            net.module_.output.weight.div_(temperature)
+            net.module_.output.bias.div_(temperature)
+    return temperature

@@ -1,0 +1,62 @@
+"""Temperature scaling: fitted by log loss, folded into the output layer."""
+
+import numpy as np
+import pytest
+from scipy.special import log_softmax
+from sklearn.metrics import log_loss
+
+from sklearn_snn import SNNClassifier
+from sklearn_snn.training.temperature import fit_temperature
+
+
+@pytest.mark.parametrize("true_temperature", [0.3, 1.0, 4.0])
+def test_recovers_the_temperature_of_calibrated_logits(rng, true_temperature):
+    logits = rng.normal(scale=3.0, size=(20000, 4))
+    proba = np.exp(log_softmax(logits, axis=1))
+    y = np.array([rng.choice(4, p=p) for p in proba])
+    found = fit_temperature(logits * true_temperature, y, np.ones(len(y)), "multiclass")
+    assert found == pytest.approx(true_temperature, rel=0.05)
+
+
+def test_weights_count_and_nothing_to_fit_gives_one(rng):
+    logits = rng.normal(scale=3.0, size=(4000, 1))
+    y = (rng.uniform(size=(4000, 1)) < 1 / (1 + np.exp(-logits))).astype(float)
+    scaled = logits * 2.0
+    # Weight 0 on half the rows: only the other half, made calibrated at T=1, counts.
+    scaled[2000:] = logits[2000:]
+    weight = np.r_[np.zeros(2000), np.ones(2000)]
+    assert fit_temperature(scaled, y, weight, "binary") == pytest.approx(1.0, abs=0.1)
+    assert fit_temperature(scaled[:0], y[:0], weight[:0], "binary") == 1.0
+    assert fit_temperature(np.full((3, 1), np.nan), y[:3], np.ones(3), "binary") == 1.0
+
+
+@pytest.mark.parametrize("data", ["binary_data", "classification_data"])
+def test_smoothed_fits_are_calibrated_without_changing_predictions(request, data):
+    X, y = request.getfixturevalue(data)
+    params = dict(n_layers=2, n_units=32, learning_rate=0.01, max_iter=40, random_state=0)
+    clf = SNNClassifier(**params, label_smoothing=0.3, early_stopping=False).fit(X, y)
+    temperature = clf.temperature_
+    assert temperature < 0.9  # smoothing made the network under-confident
+    calibrated = clf.predict_proba(X)
+    raw = clf.decision_function(X) * temperature  # the logits before calibration
+    raw = raw[:, None] if raw.ndim == 1 else raw
+    uncalibrated = np.exp(clf._log_proba(raw))
+    assert log_loss(y, calibrated) < log_loss(y, uncalibrated)
+    np.testing.assert_array_equal(calibrated.argmax(1), uncalibrated.argmax(1))
+    assert SNNClassifier(**params).fit(X, y).temperature_ == 1.0
+
+
+def test_a_warm_start_trains_with_the_new_smoothing(classification_data):
+    X, y = classification_data
+    clf = SNNClassifier(n_layers=2, n_units=16, max_iter=3, random_state=0, warm_start=True)
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    assert clf.net_.criterion_.label_smoothing == 0.0
+    with pytest.warns(Warning):
+        clf.set_params(label_smoothing=0.2).fit(X, y)
+    assert clf.net_.criterion_.label_smoothing == 0.2
+
+
+def test_label_smoothing_of_one_is_refused(classification_data):
+    with pytest.raises(ValueError, match="label_smoothing"):
+        SNNClassifier(label_smoothing=1.0).fit(*classification_data)
