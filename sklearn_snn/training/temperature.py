@@ -18,10 +18,18 @@ from ..nn.modes import evaluation_mode
 
 # log(T) is searched in [-_LOG_RANGE, _LOG_RANGE]: T from 1/20 to 20.
 _LOG_RANGE = 3.0
+# A Gaussian prior on log(T) around 0 as strong as this many rows: a dozen
+# held-out rows that the network separates perfectly would otherwise drive T
+# to its bound and the probabilities to 0 and 1.
+_PRIOR_ROWS = 10.0
 
 
 def fit_temperature(raw, target, weight, kind):
     """The temperature that minimizes the weighted log loss of ``raw / T``.
+
+    The loss carries a penalty ``(log T)^2 * 10 / n`` for the ``n`` rows'
+    effective number (Kish's, of the weights): on a few rows the
+    temperature stays near 1, on thousands the data decide.
 
     Parameters
     ----------
@@ -61,8 +69,10 @@ def fit_temperature(raw, target, weight, kind):
         else:
             per_sample = -(target * log_expit(scaled) + (1 - target) * log_expit(-scaled))
             per_sample = per_sample.mean(axis=1)
-        return float(np.dot(weight, per_sample) / weight.sum())
+        mean_loss = np.dot(weight, per_sample) / weight.sum()
+        return float(mean_loss + log_temperature**2 * _PRIOR_ROWS / n_effective)
 
+    n_effective = weight.sum() ** 2 / np.dot(weight, weight)
     result = minimize_scalar(loss, bounds=(-_LOG_RANGE, _LOG_RANGE), method="bounded")
     return float(np.exp(result.x)) if loss(result.x) < loss(0.0) else 1.0
 

@@ -60,3 +60,16 @@ def test_a_warm_start_trains_with_the_new_smoothing(classification_data):
 def test_label_smoothing_of_one_is_refused(classification_data):
     with pytest.raises(ValueError, match="label_smoothing"):
         SNNClassifier(label_smoothing=1.0).fit(*classification_data)
+
+
+def test_a_few_perfectly_separated_rows_do_not_drive_the_temperature_to_its_bound():
+    # Twelve held-out rows, all right with a margin: without a prior the log
+    # loss falls all the way to T = 1/20, and test probabilities become 0 or 1.
+    y = np.array([0, 1] * 6)
+    logits = np.where(y == 1, 4.0, -4.0)[:, None]
+    few = fit_temperature(logits, y[:, None], np.ones(12), "binary")
+    assert 0.9 < few < 1.0
+    many = fit_temperature(
+        np.tile(logits, (500, 1)), np.tile(y, 500)[:, None], np.ones(6000), "binary"
+    )
+    assert many < 0.6  # thousands of rows decide
