@@ -88,6 +88,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         n_units=256,
         shape="rectangular",
         dropout=0.0,
+        n_ensemble=1,
         optimizer="adam",
         learning_rate=1e-4,
         weight_decay=0.0,
@@ -111,6 +112,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             n_units=n_units,
             shape=shape,
             dropout=dropout,
+            n_ensemble=n_ensemble,
             optimizer=optimizer,
             learning_rate=learning_rate,
             weight_decay=weight_decay,
@@ -278,7 +280,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Logit of the positive class for binary targets, else one logit
-            per class (or label).
+            per class (or label). With ``n_ensemble > 1``, those of the
+            members' mean probabilities: their logits for binary and
+            multilabel targets, their logarithms for multiclass targets.
 
         Examples
         --------
@@ -358,6 +362,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if self._label_binarizer.y_type_ == "multiclass":
             return nn.CrossEntropyLoss(reduction="none")
         return nn.BCEWithLogitsLoss(reduction="none")
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
 
     def _score_raw(self, target, raw, weight):
         if self._label_binarizer.y_type_ == "multiclass":

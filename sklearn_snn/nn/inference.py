@@ -6,6 +6,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .ensemble import combined_outputs
+
 _CHUNK_ROWS = 16384
 _CHUNK_BYTES = 32 * 2**20  # of float64 values; wide (sparse) data gets fewer rows
 
@@ -98,7 +100,8 @@ def predict_raw(module, X, mean, scale):
     Returns
     -------
     raw : ndarray of shape (n_samples, n_outputs)
-        Float64 outputs.
+        Float64 outputs; an ensemble's members combined
+        (:func:`~sklearn_snn.nn.ensemble.combined_outputs`).
     """
     device = next(module.parameters()).device
     outputs = []
@@ -109,7 +112,8 @@ def predict_raw(module, X, mean, scale):
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
             chunk = (np.asarray(chunk, dtype=np.float64) - mean) / scale
-            outputs.append(module(torch.from_numpy(chunk).to(device)).cpu().numpy())
+            raw = module(torch.from_numpy(chunk).to(device))
+            outputs.append(combined_outputs(module, raw).cpu().numpy())
     if not outputs:
         return np.empty((0, module.output.out_features))
     return np.concatenate(outputs)
