@@ -1,0 +1,84 @@
+"""Nodes and constants of one skl2onnx converter, in the graph's float precision.
+
+Internal to :mod:`sklearn_snn.onnx`; imports skl2onnx and onnx only when a
+converter runs.
+"""
+
+import numpy as np
+
+
+class Graph:
+    """Nodes and constants of one converter, in the graph's float precision.
+
+    The precision is float64 for a float64 input and float32 otherwise.
+    """
+
+    def __init__(self, scope, container, input_type):
+        from onnx import TensorProto
+        from skl2onnx.common.data_types import DoubleTensorType, guess_proto_type
+
+        self.scope, self.container = scope, container
+        self.float64 = isinstance(input_type, DoubleTensorType)
+        self.input_proto = guess_proto_type(input_type)
+        self.proto = TensorProto.DOUBLE if self.float64 else TensorProto.FLOAT
+        self.dtype = np.float64 if self.float64 else np.float32
+        self.INT64, self.STRING = TensorProto.INT64, TensorProto.STRING
+
+    def node(self, op_type, inputs, output=None, **attributes):
+        """Add one node; return the name of its output (a new one unless given)."""
+        output = output or self.scope.get_unique_variable_name(op_type.lower())
+        name = self.scope.get_unique_operator_name(op_type)
+        self.container.add_node(op_type, inputs, output, name=name, **attributes)
+        return output
+
+    def constant(self, values, proto=None):
+        """An initializer holding ``values``, in the graph's precision unless ``proto``."""
+        proto = self.proto if proto is None else proto
+        values = np.asarray(values)
+        if proto == self.proto:
+            values = values.astype(self.dtype)
+        name = self.scope.get_unique_variable_name("constant")
+        self.container.add_initializer(name, proto, list(values.shape), values.ravel())
+        return name
+
+    def as_float(self, name):
+        return name if self.input_proto == self.proto else self.node("Cast", [name], to=self.proto)
+
+    def impute(self, x, values, indicated):
+        """``x`` with NaN replaced by ``values``, then 0/1 columns marking NaN in ``indicated``."""
+        missing = self.node("IsNaN", [x])
+        filled = self.node("Where", [missing, self.constant(values), x])
+        if not len(indicated):
+            return filled
+        chosen = self.node("Gather", [missing, self.constant(indicated, self.INT64)], axis=1)
+        return self.node("Concat", [filled, self.node("Cast", [chosen], to=self.proto)], axis=1)
+
+    def linear(self, x, weight, bias):
+        """``x @ weight.T + bias`` for a torch-layout ``weight``."""
+        return self.node("Gemm", [x, self.constant(weight), self.constant(bias)], transB=1)
+
+    def selu(self, x, alpha, lambda_):
+        """``lambda_ * x`` for ``x > 0``, ``lambda_ * alpha * (exp(x) - 1)`` otherwise."""
+        if not self.float64:
+            return self.node("Selu", [x], alpha=float(alpha), gamma=float(lambda_))
+        # Selu's attributes are float32: float64 graphs compose it from exact constants.
+        exp = self.node("Exp", [self.node("Min", [x, self.constant(0.0)])])
+        negative = self.node(
+            "Mul", [self.node("Sub", [exp, self.constant(1.0)]), self.constant(alpha * lambda_)]
+        )
+        positive = self.node("Mul", [x, self.constant(lambda_)])
+        return self.node(
+            "Where", [self.node("Greater", [x, self.constant(0.0)]), positive, negative]
+        )
+
+    def classes(self, classes, label_type):
+        """The class labels as a constant of the label output's type."""
+        from skl2onnx.common.data_types import StringTensorType
+
+        classes = np.asarray(classes).ravel()
+        if isinstance(label_type, StringTensorType):
+            return self.constant(np.array([str(c).encode("utf-8") for c in classes]), self.STRING)
+        as_int = classes.astype(np.int64)
+        if not np.array_equal(as_int, classes):
+            raise ValueError(f"Class labels must be integers or strings; got {classes.tolist()}.")
+        return self.constant(as_int, self.INT64)
