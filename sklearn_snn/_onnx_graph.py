@@ -54,8 +54,52 @@ class Graph:
         return self.node("Concat", [filled, self.node("Cast", [chosen], to=self.proto)], axis=1)
 
     def linear(self, x, weight, bias):
-        """``x @ weight.T + bias`` for a torch-layout ``weight``."""
-        return self.node("Gemm", [x, self.constant(weight), self.constant(bias)], transB=1)
+        """``x @ weight.T + bias`` for a torch-layout ``weight``; ``x @ weight + bias`` stacked.
+
+        A stacked ``weight`` of shape ``(n_members, n_in, n_out)`` broadcasts
+        a shared input of shape ``(n_samples, n_in)`` over the members.
+        """
+        if weight.ndim == 2:
+            return self.node("Gemm", [x, self.constant(weight), self.constant(bias)], transB=1)
+        product = self.node("MatMul", [x, self.constant(weight)])
+        return self.node("Add", [product, self.constant(bias)])
+
+    def combine_members(self, raw, activation, n_members):
+        """Raw outputs of the members' averaged prediction, as the ensemble's ``combine``.
+
+        The mean for ``"identity"``; the logarithm of the mean probabilities
+        for ``"softmax"``; the logit of the mean probability for
+        ``"sigmoid"``. Averaged in log space, as ``combine`` does, so that
+        confident members' outputs stay accurate.
+        """
+        if activation == "identity":
+            return self.over_members("ReduceMean", raw)
+        if activation == "softmax":
+            log_probabilities = self.node("LogSoftmax", [raw], axis=-1)
+            log_mean = self.over_members("ReduceLogSumExp", log_probabilities)
+            return self.node("Sub", [log_mean, self.constant(np.log(n_members))])
+        # log(sigmoid(±z)) = min(±z, 0) - log(1 + exp(-|z|)); their log-mean-exps'
+        # difference is the logit of the mean probability.
+        zero = self.constant(0.0)
+        softplus = self.node("Exp", [self.node("Neg", [self.node("Abs", [raw])])])
+        softplus = self.node("Log", [self.node("Add", [softplus, self.constant(1.0)])])
+        log_positive = self.node("Sub", [self.node("Min", [raw, zero]), softplus])
+        negated = self.node("Neg", [raw])
+        log_negative = self.node("Sub", [self.node("Min", [negated, zero]), softplus])
+        return self.node(
+            "Sub",
+            [
+                self.over_members("ReduceLogSumExp", log_positive),
+                self.over_members("ReduceLogSumExp", log_negative),
+            ],
+        )
+
+    def over_members(self, reduction, x):
+        """``reduction`` (``"ReduceMean"``, ``"ReduceLogSumExp"``) over the members' axis, 0."""
+        if self.container.target_opset < 18:  # where axes is still an attribute
+            return self.node(reduction, [x], axes=[0], keepdims=0)
+        axes = self.constant(np.array([0]), self.INT64)
+        return self.node(reduction, [x, axes], keepdims=0)
 
     def selu(self, x, alpha, lambda_):
         """``lambda_ * x`` for ``x > 0``, ``lambda_ * alpha * (exp(x) - 1)`` otherwise."""

@@ -10,7 +10,10 @@ The graph computes what ``predict`` and ``predict_proba`` compute: the
 standardization learned in ``fit``, one ``Gemm`` and ``Selu`` per hidden layer
 (with that layer's SELU constants; alpha dropout is the identity at
 inference), the output layer, then the classifier's softmax or sigmoid and
-labels, or the regressor's return to the units of the targets. Its precision
+labels, or the regressor's return to the units of the targets. An ensemble
+(``n_ensemble > 1``) runs its members as batched ``MatMul`` products on the
+shared input and averages their probabilities (or outputs), as ``predict``
+does. Its precision
 is that of its input: float32 inputs give a float32 graph (agreeing with
 ``predict`` to about 1e-6), float64 inputs a float64 graph (to about 1e-12).
 
@@ -39,6 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._classifier import SNNClassifier
 from ._onnx_graph import Graph
 from ._regressor import SNNRegressor
+from .nn.ensemble import SelfNormalizingEnsemble
 from .nn.layers import SELU, AlphaDropout
 
 CLASSIFIER_ALIAS = "SklearnSnnClassifier"
@@ -118,12 +122,14 @@ def register_onnx_converters():
 def _network_parts(estimator):
     """What the graph needs of a fitted estimator, as float64 arrays.
 
-    Returns ``(imputation, mean, scale, hidden, output)``: the missing-value
-    imputation (None, or the imputed values and the columns that get a
-    missing-value indicator), the input standardization
+    Returns ``(imputation, mean, scale, hidden, output, combine)``: the
+    missing-value imputation (None, or the imputed values and the columns
+    that get a missing-value indicator), the input standardization
     ``(x - mean) / scale``, one ``(weight, bias, alpha, lambda_)`` per hidden
-    layer and the output layer's ``(weight, bias)``; weights have shape
-    ``(n_out, n_in)`` as in torch.
+    layer, the output layer's ``(weight, bias)``, and None for one network or
+    the ``output_activation`` whose results an ensemble averages. Weights have
+    shape ``(n_out, n_in)`` as in torch, or ``(n_members, n_in, n_out)`` with
+    biases of shape ``(n_members, 1, n_out)`` for an ensemble.
     """
     check_is_fitted(estimator)
     imputation = _imputation(estimator)
@@ -137,7 +143,9 @@ def _network_parts(estimator):
             )
         hidden.append((_numpy(linear.weight), _numpy(linear.bias), selu.alpha, selu.lambda_))
     output = (_numpy(module.output.weight), _numpy(module.output.bias))
-    return imputation, estimator._input_mean, estimator._input_scale, hidden, output
+    ensemble = isinstance(module, SelfNormalizingEnsemble)
+    combine = module.output_activation if ensemble else None
+    return imputation, estimator._input_mean, estimator._input_scale, hidden, output, combine
 
 
 def _imputation(estimator):
@@ -281,7 +289,7 @@ def _convert_regressor(scope, operator, container):
 
 def _network(graph, estimator, input_name):
     """Append the standardization and the network to ``graph``; return the raw outputs."""
-    imputation, mean, scale, hidden, (weight, bias) = _network_parts(estimator)
+    imputation, mean, scale, hidden, (weight, bias), combine = _network_parts(estimator)
     x = graph.as_float(input_name)
     if imputation is not None:
         x = graph.impute(x, *imputation)
@@ -291,4 +299,5 @@ def _network(graph, estimator, input_name):
         x = graph.node("Div", [x, graph.constant(scale)])
     for layer_weight, layer_bias, alpha, lambda_ in hidden:
         x = graph.selu(graph.linear(x, layer_weight, layer_bias), alpha, lambda_)
-    return graph.linear(x, weight, bias)
+    raw = graph.linear(x, weight, bias)
+    return raw if combine is None else graph.combine_members(raw, combine, len(weight))
