@@ -41,6 +41,11 @@ Prediction latency (``predict_proba`` of 1 and 10,000 rows, 4x256, against
 MLPClassifier and the ONNX graph in onnxruntime; see ``_latency.py``)::
 
     python benchmarks/bench_speed.py --latency
+
+Fit time of ``n_ensemble=8`` against one network (2,000 x 20, default
+settings, 10 epochs; 4x256 and 2x32; see ``_ensemble.py``)::
+
+    python benchmarks/bench_speed.py --ensemble --repeats 5
 """
 
 import argparse
@@ -68,6 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn_snn import SelfNormalizingNetwork, SNNClassifier  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ensemble import run_ensemble  # noqa: E402
 from _latency import N_FEATURES, latency_rows, print_latency  # noqa: E402
 from _machine import describe_machine  # noqa: E402
 
@@ -315,6 +321,9 @@ def parse_args(argv=None):
         action="store_true",
         help="only the prediction latency rows: 1 and 10,000 rows, sklearn-snn vs MLP vs ONNX",
     )
+    parser.add_argument(
+        "--ensemble", action="store_true", help="only the fit time of n_ensemble=8 against 1"
+    )
     args = parser.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda, but torch finds no CUDA device")
@@ -342,6 +351,9 @@ def main(argv=None):
     gc.freeze()  # leave the imported modules out of the gc.collect() before each fit
     machine = describe_machine(args.device)
     print("machine:", json.dumps(machine, indent=2))
+    if args.ensemble:
+        run_ensemble(args, machine)
+        return
     print(
         f"{N_CLASSES} classes, SGD lr={LEARNING_RATE}, median of {args.repeats} repeats; "
         "MLPClassifier uses ReLU (it has no SELU), no dropout, momentum 0, alpha 0."

@@ -32,7 +32,15 @@ from .training.standardization import input_scaling
 from .training.state import draw_seed, net_state, restore_net
 
 # What a continued fit (warm_start, partial_fit) can and cannot change.
-_ARCHITECTURE = ("n_layers", "n_units", "shape", "dropout", "fixed_point", "standardize")
+_ARCHITECTURE = (
+    "n_layers",
+    "n_units",
+    "shape",
+    "dropout",
+    "n_ensemble",
+    "fixed_point",
+    "standardize",
+)
 _OPTIMIZER_SETTINGS = ("optimizer", "learning_rate", "weight_decay")
 
 
@@ -54,6 +62,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "n_units": [Interval(Integral, 1, None, closed="left")],
         "shape": [StrOptions({"rectangular", "conic"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions(set(SCHEDULES))],
@@ -81,6 +90,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         n_units,
         shape,
         dropout,
+        n_ensemble,
         optimizer,
         learning_rate,
         learning_rate_schedule,
@@ -103,6 +113,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.n_units = n_units
         self.shape = shape
         self.dropout = dropout
+        self.n_ensemble = n_ensemble
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
@@ -140,6 +151,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     @property
     def module_(self):
         """The trained :class:`~sklearn_snn.SelfNormalizingNetwork`.
+
+        With ``n_ensemble > 1``, the members'
+        ``sklearn_snn.nn.ensemble.SelfNormalizingEnsemble``.
 
         Examples
         --------
@@ -263,7 +277,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """Refuse what a continued fit cannot honour; apply new optimizer settings."""
         params = self.get_params()
         config = self._net_config
-        fitted = {"standardize": self.standardize, **config}  # older models lack it
+        # Models saved before standardize and n_ensemble existed lack them.
+        fitted = {"standardize": self.standardize, "n_ensemble": 1, **config}
         changed = [
             f"{name}={params[name]!r} (fitted with {fitted[name]!r})"
             for name in _ARCHITECTURE
@@ -301,6 +316,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             device=device,
             max_epochs=self.max_iter,
             verbose=self.verbose,
+            output_activation=self._output_activation(),
         )
 
     def _validate(self, X, y="no_validation", *, reset):
@@ -369,6 +385,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _criterion(self):
         """The per-sample loss, a torch module with ``reduction="none"``."""
+
+    @abstractmethod
+    def _output_activation(self):
+        """``"identity"``, ``"softmax"`` or ``"sigmoid"``: raw outputs to predictions."""
 
     @abstractmethod
     def _score_raw(self, target, raw, weight):

@@ -105,6 +105,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         n_units=256,
         shape="rectangular",
         dropout=0.0,
+        n_ensemble=1,
         optimizer="adam",
         learning_rate=1e-4,
         learning_rate_schedule="constant",
@@ -130,6 +131,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             n_units=n_units,
             shape=shape,
             dropout=dropout,
+            n_ensemble=n_ensemble,
             optimizer=optimizer,
             learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule,
@@ -299,7 +301,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Logit of the positive class for binary targets, else one logit
-            per class (or label).
+            per class (or label). With ``n_ensemble > 1``, those of the
+            members' mean probabilities: their logits for binary and
+            multilabel targets, their logarithms for multiclass targets.
 
         Examples
         --------
@@ -383,6 +387,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if self.label_smoothing > 0:
             kind = self._label_binarizer.y_type_
             self.temperature_ = calibrate_temperature(self.net_, data, kind)
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
 
     def _score_raw(self, target, raw, weight):
         if self._label_binarizer.y_type_ == "multiclass":

@@ -25,6 +25,17 @@ PARAMETERS_DOC = """n_layers : int, default=4
         Alpha dropout rate after each hidden layer, in ``[0, 1)``. The paper's
         grid uses 0 and 0.05.
 
+    n_ensemble : int, default=1
+        Number of networks trained together as an ensemble: each member has
+        its own initial weights and dropout masks and sees the same
+        mini-batches, and learns as it would alone (the loss is the sum of
+        the members' losses; ``loss_curve_`` records their mean). Predictions
+        average the members' probabilities (classifier) or outputs
+        (regressor); the validation loss and scores that early stopping
+        watches are those of this averaged prediction. The members' layers
+        are stacked into batched matrix products, so one pass trains them all;
+        the arithmetic still grows with the number of members.
+
     optimizer : {"sgd", "adam", "adamw"}, default="adam"
         Optimizer. ``"sgd"`` is plain stochastic gradient descent, as in the
         paper; Adam needs no learning-rate search to train well.
@@ -110,8 +121,9 @@ PARAMETERS_DOC = """n_layers : int, default=4
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution instead of
         starting anew. The network's shape (``n_layers``, ``n_units``,
-        ``shape``, ``dropout``, ``fixed_point``), ``standardize`` and the device
-        cannot change between such fits (a ``ValueError`` says which did); new
+        ``shape``, ``dropout``, ``n_ensemble``, ``fixed_point``),
+        ``standardize`` and the device cannot change between such fits (a
+        ``ValueError`` says which did); new
         ``optimizer``, ``learning_rate`` or ``weight_decay`` values start a new
         optimizer on the trained weights. The same holds for ``partial_fit``.
 
@@ -177,7 +189,9 @@ ATTRIBUTES_DOC = """n_features_in_ : int
         skorch's record of the training epochs.
 
     module_ : SelfNormalizingNetwork
-        The trained torch module.
+        The trained torch module; with ``n_ensemble > 1`` a
+        ``sklearn_snn.nn.ensemble.SelfNormalizingEnsemble`` of the
+        members.
 
     net_ : skorch.NeuralNet
         The skorch net that trained ``module_``."""

@@ -61,6 +61,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         n_units=256,
         shape="rectangular",
         dropout=0.0,
+        n_ensemble=1,
         optimizer="adam",
         learning_rate=3e-4,
         learning_rate_schedule="constant",
@@ -84,6 +85,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             n_units=n_units,
             shape=shape,
             dropout=dropout,
+            n_ensemble=n_ensemble,
             optimizer=optimizer,
             learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule,
@@ -229,6 +231,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
     def _criterion(self):
         return nn.MSELoss(reduction="none")
+
+    def _output_activation(self):
+        return "identity"
 
     def _score_raw(self, target, raw, weight):
         if len(target) < 2:  # R² is undefined; early stopping reads the loss anyway

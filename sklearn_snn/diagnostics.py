@@ -4,7 +4,9 @@ The functions take a fitted :class:`~sklearn_snn.SNNClassifier` or
 :class:`~sklearn_snn.SNNRegressor`, whose standardization they apply to
 ``X``, or a bare :class:`~sklearn_snn.SelfNormalizingNetwork` (or any module
 with the same ``hidden`` blocks ``Linear -> activation -> ...`` and
-``output`` layer), which gets ``X`` as given.
+``output`` layer), which gets ``X`` as given. An ensemble
+(``n_ensemble > 1``, or a ``SelfNormalizingEnsemble``) is reported member by
+member.
 """
 
 from numbers import Real
@@ -15,6 +17,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import BaseSNN
+from .nn.ensemble import SelfNormalizingEnsemble
 from .nn.modes import evaluation_mode
 
 # A Pipeline is not accepted: pass its last step and the transformed X.
@@ -60,7 +63,9 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
         ``preactivation_var``, ``preactivation_var_spread``,
         ``activation_mean``, ``activation_mean_spread``, ``activation_var``,
         ``activation_var_spread`` and ``saturated_fraction`` (share of
-        sample-unit entries that are saturated).
+        sample-unit entries that are saturated). For an ensemble, one row per
+        member and hidden layer, with the member's index (from 0) in a first
+        column ``member``.
 
     See Also
     --------
@@ -87,6 +92,12 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
     module, inputs = _module_and_inputs(estimator_or_module, X)
     if inputs.shape[0] < 2:
         raise ValueError(f"X needs at least 2 samples, got {inputs.shape[0]}.")
+    return _table(
+        _member_rows(module, lambda network: _layer_rows(network, inputs, saturation_threshold))
+    )
+
+
+def _layer_rows(module, inputs, saturation_threshold):
     rows = []
     with evaluation_mode(module):
         x = inputs
@@ -108,7 +119,7 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
                 x = a
                 for layer in rest:
                     x = layer(x)
-    return _table(rows)
+    return rows
 
 
 @validate_params(
@@ -149,7 +160,10 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     statistics : pandas.DataFrame or numpy structured array
         One row per linear layer with the columns ``layer`` (1-based; the
         output layer comes last, at ``n_layers + 1``), ``weight_grad_norm``,
-        ``bias_grad_norm`` and ``weight_norm`` (Frobenius norms).
+        ``bias_grad_norm`` and ``weight_norm`` (Frobenius norms). For an
+        ensemble, one row per member and layer, with the member's index (from
+        0) in a first column ``member``; a member's gradient is that of its
+        own loss, the gradient it gets in training.
 
     See Also
     --------
@@ -182,6 +196,10 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
             return criterion(output, target.reshape(output.shape)).mean()
     else:
         loss_of = _estimator_loss(estimator_or_module, X, y, inputs)
+    return _table(_member_rows(module, lambda network: _gradient_rows(network, inputs, loss_of)))
+
+
+def _gradient_rows(module, inputs, loss_of):
     linears = [block[0] for block in module.hidden] + [module.output]
     with evaluation_mode(module), torch.enable_grad():
         loss = loss_of(module(inputs))
@@ -198,7 +216,7 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
                 "weight_norm": linear.weight.detach().norm().item(),
             }
         )
-    return _table(rows)
+    return rows
 
 
 @validate_params(
@@ -222,7 +240,8 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
     ----------
     statistics : table or dict of str to table
         Output of :func:`layer_statistics`, or several of them keyed by the
-        label to show in the legend.
+        label to show in the legend. An ensemble's members (the ``member``
+        column) are drawn as lines of their own.
     quantity : {"activation", "preactivation"}, default="activation"
         Which statistics to plot.
     fixed_point : tuple of float, default=None
@@ -255,6 +274,7 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
         ) from error
     if not isinstance(statistics, dict):
         statistics = {None: statistics}
+    statistics = _split_members(statistics)
     if axes is None:
         figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     mean_axis, var_axis = axes
@@ -280,6 +300,32 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
     if any(label is not None for label in statistics):
         mean_axis.legend()
     return mean_axis.figure
+
+
+def _member_rows(module, rows_of):
+    """``rows_of(module)``, or for an ensemble each member's rows with its index first."""
+    if not isinstance(module, SelfNormalizingEnsemble):
+        return rows_of(module)
+    return [
+        {"member": index, **row}
+        for index in range(module.n_members)
+        for row in rows_of(module.member(index))
+    ]
+
+
+def _split_members(statistics):
+    """``statistics`` with each table that has a ``member`` column split by member."""
+    split = {}
+    for label, table in statistics.items():
+        names = getattr(getattr(table, "dtype", None), "names", None) or list(table.keys())
+        if "member" not in names:
+            split[label] = table
+            continue
+        members = np.asarray(table["member"])
+        for member in np.unique(members):
+            name = f"member {member}" if label is None else f"{label}, member {member}"
+            split[name] = {column: np.asarray(table[column])[members == member] for column in names}
+    return split
 
 
 def _module_and_inputs(estimator_or_module, X):

@@ -10,7 +10,10 @@ The graph computes what ``predict`` and ``predict_proba`` compute: the
 standardization learned in ``fit``, one ``Gemm`` and ``Selu`` per hidden layer
 (with that layer's SELU constants; alpha dropout is the identity at
 inference), the output layer, then the classifier's softmax or sigmoid and
-labels, or the regressor's return to the units of the targets. Its precision
+labels, or the regressor's return to the units of the targets. An ensemble
+(``n_ensemble > 1``) runs its members as batched ``MatMul`` products on the
+shared input and averages their probabilities (or outputs), as ``predict``
+does. Its precision
 is that of its input: float32 inputs give a float32 graph (agreeing with
 ``predict`` to about 1e-6), float64 inputs a float64 graph (to about 1e-12).
 
@@ -37,7 +40,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import SNNClassifier
+from ._onnx_graph import Graph
 from ._regressor import SNNRegressor
+from .nn.ensemble import SelfNormalizingEnsemble
 from .nn.layers import SELU, AlphaDropout
 
 CLASSIFIER_ALIAS = "SklearnSnnClassifier"
@@ -117,12 +122,14 @@ def register_onnx_converters():
 def _network_parts(estimator):
     """What the graph needs of a fitted estimator, as float64 arrays.
 
-    Returns ``(imputation, mean, scale, hidden, output)``: the missing-value
-    imputation (None, or the imputed values and the columns that get a
-    missing-value indicator), the input standardization
+    Returns ``(imputation, mean, scale, hidden, output, combine)``: the
+    missing-value imputation (None, or the imputed values and the columns
+    that get a missing-value indicator), the input standardization
     ``(x - mean) / scale``, one ``(weight, bias, alpha, lambda_)`` per hidden
-    layer and the output layer's ``(weight, bias)``; weights have shape
-    ``(n_out, n_in)`` as in torch.
+    layer, the output layer's ``(weight, bias)``, and None for one network or
+    the ``output_activation`` whose results an ensemble averages. Weights have
+    shape ``(n_out, n_in)`` as in torch, or ``(n_members, n_in, n_out)`` with
+    biases of shape ``(n_members, 1, n_out)`` for an ensemble.
     """
     check_is_fitted(estimator)
     imputation = _imputation(estimator)
@@ -136,7 +143,9 @@ def _network_parts(estimator):
             )
         hidden.append((_numpy(linear.weight), _numpy(linear.bias), selu.alpha, selu.lambda_))
     output = (_numpy(module.output.weight), _numpy(module.output.bias))
-    return imputation, estimator._input_mean, estimator._input_scale, hidden, output
+    ensemble = isinstance(module, SelfNormalizingEnsemble)
+    combine = module.output_activation if ensemble else None
+    return imputation, estimator._input_mean, estimator._input_scale, hidden, output, combine
 
 
 def _imputation(estimator):
@@ -233,7 +242,7 @@ def _convert_classifier(scope, operator, container):
     from skl2onnx.common.utils_classifier import get_label_classes
 
     estimator = operator.raw_operator
-    graph = _Graph(scope, container, operator.inputs[0].type)
+    graph = Graph(scope, container, operator.inputs[0].type)
     logits = _network(graph, estimator, operator.inputs[0].full_name)
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     # raw_scores: decision_function in place of the probabilities, as
@@ -270,7 +279,7 @@ def _convert_classifier(scope, operator, container):
 
 def _convert_regressor(scope, operator, container):
     estimator = operator.raw_operator
-    graph = _Graph(scope, container, operator.inputs[0].type)
+    graph = Graph(scope, container, operator.inputs[0].type)
     raw = _network(graph, estimator, operator.inputs[0].full_name)
     mean, scale = estimator._target_mean, estimator._target_scale
     if np.any(scale != 1.0):
@@ -280,7 +289,7 @@ def _convert_regressor(scope, operator, container):
 
 def _network(graph, estimator, input_name):
     """Append the standardization and the network to ``graph``; return the raw outputs."""
-    imputation, mean, scale, hidden, (weight, bias) = _network_parts(estimator)
+    imputation, mean, scale, hidden, (weight, bias), combine = _network_parts(estimator)
     x = graph.as_float(input_name)
     if imputation is not None:
         x = graph.impute(x, *imputation)
@@ -292,92 +301,5 @@ def _network(graph, estimator, input_name):
         x = graph.smooth_clip(x, *estimator._clip(), len(mean))
     for layer_weight, layer_bias, alpha, lambda_ in hidden:
         x = graph.selu(graph.linear(x, layer_weight, layer_bias), alpha, lambda_)
-    return graph.linear(x, weight, bias)
-
-
-class _Graph:
-    """Nodes and constants of one converter, in the graph's float precision.
-
-    The precision is float64 for a float64 input and float32 otherwise.
-    """
-
-    def __init__(self, scope, container, input_type):
-        from onnx import TensorProto
-        from skl2onnx.common.data_types import DoubleTensorType, guess_proto_type
-
-        self.scope, self.container = scope, container
-        self.float64 = isinstance(input_type, DoubleTensorType)
-        self.input_proto = guess_proto_type(input_type)
-        self.proto = TensorProto.DOUBLE if self.float64 else TensorProto.FLOAT
-        self.dtype = np.float64 if self.float64 else np.float32
-        self.INT64, self.STRING = TensorProto.INT64, TensorProto.STRING
-
-    def node(self, op_type, inputs, output=None, **attributes):
-        """Add one node; return the name of its output (a new one unless given)."""
-        output = output or self.scope.get_unique_variable_name(op_type.lower())
-        name = self.scope.get_unique_operator_name(op_type)
-        self.container.add_node(op_type, inputs, output, name=name, **attributes)
-        return output
-
-    def constant(self, values, proto=None):
-        """An initializer holding ``values``, in the graph's precision unless ``proto``."""
-        proto = self.proto if proto is None else proto
-        values = np.asarray(values)
-        if proto == self.proto:
-            values = values.astype(self.dtype)
-        name = self.scope.get_unique_variable_name("constant")
-        self.container.add_initializer(name, proto, list(values.shape), values.ravel())
-        return name
-
-    def as_float(self, name):
-        return name if self.input_proto == self.proto else self.node("Cast", [name], to=self.proto)
-
-    def impute(self, x, values, indicated):
-        """``x`` with NaN replaced by ``values``, then 0/1 columns marking NaN in ``indicated``."""
-        missing = self.node("IsNaN", [x])
-        filled = self.node("Where", [missing, self.constant(values), x])
-        if not len(indicated):
-            return filled
-        chosen = self.node("Gather", [missing, self.constant(indicated, self.INT64)], axis=1)
-        return self.node("Concat", [filled, self.node("Cast", [chosen], to=self.proto)], axis=1)
-
-    def smooth_clip(self, x, center, columns, bound, n_features):
-        """``center + d / sqrt(1 + (d / bound)^2)``, ``d = x - center``, on ``columns``."""
-        inverse_bound = np.zeros(n_features)
-        inverse_bound[columns] = 1.0 / bound
-        deviation = self.node("Sub", [x, self.constant(np.array([center]))])
-        relative = self.node("Mul", [deviation, self.constant(inverse_bound)])
-        squared = self.node("Mul", [relative, relative])
-        root = self.node("Sqrt", [self.node("Add", [squared, self.constant(np.array([1.0]))])])
-        clipped = self.node("Div", [deviation, root])
-        return self.node("Add", [clipped, self.constant(np.array([center]))])
-
-    def linear(self, x, weight, bias):
-        """``x @ weight.T + bias`` for a torch-layout ``weight``."""
-        return self.node("Gemm", [x, self.constant(weight), self.constant(bias)], transB=1)
-
-    def selu(self, x, alpha, lambda_):
-        """``lambda_ * x`` for ``x > 0``, ``lambda_ * alpha * (exp(x) - 1)`` otherwise."""
-        if not self.float64:
-            return self.node("Selu", [x], alpha=float(alpha), gamma=float(lambda_))
-        # Selu's attributes are float32: float64 graphs compose it from exact constants.
-        exp = self.node("Exp", [self.node("Min", [x, self.constant(0.0)])])
-        negative = self.node(
-            "Mul", [self.node("Sub", [exp, self.constant(1.0)]), self.constant(alpha * lambda_)]
-        )
-        positive = self.node("Mul", [x, self.constant(lambda_)])
-        return self.node(
-            "Where", [self.node("Greater", [x, self.constant(0.0)]), positive, negative]
-        )
-
-    def classes(self, classes, label_type):
-        """The class labels as a constant of the label output's type."""
-        from skl2onnx.common.data_types import StringTensorType
-
-        classes = np.asarray(classes).ravel()
-        if isinstance(label_type, StringTensorType):
-            return self.constant(np.array([str(c).encode("utf-8") for c in classes]), self.STRING)
-        as_int = classes.astype(np.int64)
-        if not np.array_equal(as_int, classes):
-            raise ValueError(f"Class labels must be integers or strings; got {classes.tolist()}.")
-        return self.constant(as_int, self.INT64)
+    raw = graph.linear(x, weight, bias)
+    return raw if combine is None else graph.combine_members(raw, combine, len(weight))

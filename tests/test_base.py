@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_snn import SNNClassifier, SNNRegressor
@@ -151,3 +152,27 @@ def test_predictions_follow_weights_loaded_after_fit(classification_data, small_
     second = SNNClassifier(**dict(small_params, random_state=1)).fit(X, y)
     first.module_.load_state_dict(second.module_.state_dict())
     np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+def test_n_ensemble_is_architecture_a_continued_fit_keeps(classification_data, small_params):
+    X, y = classification_data
+    model = SNNClassifier(**dict(small_params, max_iter=2), n_ensemble=2, warm_start=True)
+    model.fit(X, y)
+    before = {name: tensor.clone() for name, tensor in model.module_.state_dict().items()}
+    message = r"cannot change: n_ensemble=3 \(fitted with 2\)"
+    with pytest.raises(ValueError, match=message):
+        model.set_params(n_ensemble=3).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        model.partial_fit(X, y)
+    for name, tensor in model.module_.state_dict().items():
+        assert torch.equal(tensor, before[name])
+    model.set_params(n_ensemble=2).fit(X, y)
+    assert model.n_iter_ == 4
+
+
+def test_one_member_is_todays_network(classification_data, small_params):
+    from sklearn_snn import SelfNormalizingNetwork
+
+    X, y = classification_data
+    model = SNNClassifier(**small_params).fit(X, y)
+    assert model.n_ensemble == 1 and type(model.module_) is SelfNormalizingNetwork

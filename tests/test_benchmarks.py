@@ -261,3 +261,17 @@ def test_speed_benchmark_smoke_run_writes_consistent_ratios(tmp_path):
         assert row["ratios"]["sklearn-snn/raw"] == pytest.approx(
             median["sklearn-snn"] / median["raw"]
         )
+
+
+def test_speed_benchmark_ensemble_rows_write_consistent_ratios(tmp_path):
+    command = [
+        sys.executable, str(BENCHMARKS / "bench_speed.py"), "--quick", "--ensemble",
+        "--repeats", "1", "--output", str(tmp_path / "speed_cpu.json"),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    report = json.loads((tmp_path / "ensemble_cpu.json").read_text())
+    (row,) = report["ensemble"]
+    assert (row["n_layers"], row["n_units"], row["epochs"]) == (2, 32, 1)
+    median = row["median_s"]
+    assert set(median) == {"1", "3"} and all(seconds > 0 for seconds in median.values())
+    assert row["ratios"]["3"] == pytest.approx(median["3"] / median["1"])

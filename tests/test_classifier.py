@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from scipy.special import expit, softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
 from sklearn.utils.class_weight import compute_sample_weight
@@ -440,3 +441,72 @@ def test_fixed_point_sets_selu_and_dropout_constants(binary_data, small_params):
 
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+def _members_probabilities(clf, X):
+    """Each member's probabilities, from a float64 copy of the member alone."""
+    inputs = torch.from_numpy(clf._prepare_input(X))
+    probabilities = []
+    for index in range(clf.n_ensemble):
+        member = clf.module_.member(index).double().eval()
+        with torch.no_grad():
+            logits = member(inputs)
+        if clf._label_binarizer.y_type_ == "multiclass":
+            probabilities.append(torch.softmax(logits, dim=1).numpy())
+        elif clf._label_binarizer.y_type_ == "binary":
+            positive = torch.sigmoid(logits).numpy()
+            probabilities.append(np.hstack([1 - positive, positive]))
+        else:
+            probabilities.append(torch.sigmoid(logits).numpy())
+    return np.array(probabilities)
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
+def test_ensemble_predicts_the_mean_of_its_members_probabilities(
+    classification_data, small_params, kind
+):
+    X, y = classification_data
+    y = {"multiclass": y, "binary": y == 1, "multilabel": np.column_stack([y == 0, y == 1])}[kind]
+    clf = SNNClassifier(**small_params, n_ensemble=3, dropout=0.05).fit(X, y)
+    members = _members_probabilities(clf, X)
+    assert np.abs(members[0] - members[1]).max() > 0.05, "the members should differ"
+    expected = members.mean(axis=0)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba, expected, rtol=0, atol=1e-12)
+    # Not the probabilities of the averaged logits, which differ by more.
+    if kind == "multiclass":
+        of_mean_logits = softmax(np.log(members).mean(axis=0), axis=1)
+    else:
+        clipped = np.clip(members, 1e-12, 1 - 1e-12)
+        of_mean_logits = expit((np.log(clipped) - np.log1p(-clipped)).mean(axis=0))
+    assert np.abs(proba - of_mean_logits).max() > 1e-3
+    assert clf.score(X, y) > 0.85
+    if kind == "multiclass":
+        np.testing.assert_array_equal(clf.predict(X), clf.classes_[expected.argmax(axis=1)])
+        np.testing.assert_allclose(clf.decision_function(X), np.log(expected), atol=1e-12)
+    elif kind == "binary":
+        np.testing.assert_array_equal(clf.predict(X), expected[:, 1] > 0.5)
+        logit = np.log(expected[:, 1]) - np.log(expected[:, 0])
+        np.testing.assert_allclose(clf.decision_function(X), logit, atol=1e-9)
+    else:
+        np.testing.assert_array_equal(clf.predict(X), (expected > 0.5).astype(int))
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-12)
+
+
+def test_ensemble_validation_loss_is_that_of_the_averaged_prediction(classification_data):
+    X, y = classification_data
+    clf = SNNClassifier(
+        n_layers=2, n_units=32, learning_rate=0.01, n_ensemble=4, max_iter=15, random_state=0
+    ).fit(X, y)
+    valid = clf.net_.train_split.keywords["valid_ds"]
+    with torch.no_grad():
+        members = torch.softmax(clf.module_.eval()(valid.X), dim=-1).double()
+    target, weight = valid.y, valid.weight.double()
+    picked = members[:, torch.arange(len(target)), target]  # (members, rows)
+    averaged_loss = -(torch.log(picked.mean(0)) * weight).sum() / weight.sum()
+    members_loss = (-(torch.log(picked) * weight).sum(1) / weight.sum()).mean()
+    assert members_loss - averaged_loss > 0.01  # the two choices differ here
+    best = dict(clf.net_.callbacks_)["stopper"].best_epoch_ - 1
+    assert clf.history_[best, "valid_loss"] == pytest.approx(averaged_loss.item(), rel=1e-5)
+    accuracy = (weight * (members.mean(0).argmax(1) == target)).sum() / weight.sum()
+    assert clf.best_validation_score_ == pytest.approx(accuracy.item(), rel=1e-9)

@@ -11,6 +11,7 @@ from torch import nn
 
 from sklearn_snn import SelfNormalizingNetwork, SNNClassifier, SNNRegressor
 from sklearn_snn.diagnostics import gradient_statistics, layer_statistics, plot_layer_statistics
+from sklearn_snn.nn.ensemble import SelfNormalizingEnsemble
 from sklearn_snn.theory import selu_parameters
 
 LAYER_COLUMNS = [
@@ -273,3 +274,66 @@ def test_plot_layer_statistics_without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match="pip install matplotlib"):
         plot_layer_statistics({})
+
+
+def test_layer_statistics_of_an_ensemble_are_those_of_each_member(rng):
+    ensemble = SelfNormalizingEnsemble(
+        6, 2, 3, n_layers=3, n_units=16, dropout=0.1, generator=torch.Generator().manual_seed(0)
+    )
+    with torch.no_grad():  # members far apart, so that mixing them up would show
+        ensemble.hidden[0][0].weight.mul_(torch.tensor([0.5, 1.0, 2.0]).view(3, 1, 1))
+    X = rng.standard_normal((200, 6))
+    statistics = layer_statistics(ensemble, X)
+    assert list(statistics.columns) == ["member", *LAYER_COLUMNS]
+    assert list(statistics["member"]) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert list(statistics["layer"]) == [1, 2, 3] * 3
+    assert ensemble.training, "the module's mode is left as it was"
+    h = torch.as_tensor(X, dtype=torch.float32)
+    with torch.no_grad():  # the stacked forward pass without dropout, member by member
+        for depth, (linear, selu, _) in enumerate(ensemble.hidden, start=1):
+            z = linear(h)
+            h = selu(z)
+            for member in range(3):
+                row = statistics[(statistics["member"] == member) & (statistics["layer"] == depth)]
+                for name, values in (("preactivation", z[member]), ("activation", h[member])):
+                    var, mean = torch.var_mean(values.double(), dim=0, correction=0)
+                    np.testing.assert_allclose(row[f"{name}_mean"], mean.mean(), atol=1e-6)
+                    np.testing.assert_allclose(row[f"{name}_var"], var.mean(), rtol=1e-5)
+
+
+def test_gradient_statistics_of_an_ensemble_are_each_members_training_gradient(
+    classification_data, small_params
+):
+    X, y = classification_data
+    classifier = SNNClassifier(**small_params, n_ensemble=3)
+    classifier.partial_fit(X, y, classes=np.unique(y))
+    statistics = gradient_statistics(classifier, X, y)
+    assert list(statistics["member"]) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert list(statistics["layer"]) == [1, 2, 3] * 3
+    module = classifier.module_.eval()
+    inputs = torch.as_tensor((X - X.mean(axis=0)) / X.std(axis=0), dtype=torch.float32)
+    raw = module(inputs)
+    # Training sums the members' losses: each member's gradient is its own loss's.
+    loss = sum(nn.functional.cross_entropy(raw[member], torch.as_tensor(y)) for member in range(3))
+    stacked = [block[0] for block in module.hidden] + [module.output]
+    weight_grads = torch.autograd.grad(loss, [layer.weight for layer in stacked])
+    module.train()
+    expected = [gradient[member].norm().item() for member in range(3) for gradient in weight_grads]
+    np.testing.assert_allclose(statistics["weight_grad_norm"], expected, rtol=1e-3)
+    expected = [layer.weight[member].norm().item() for member in range(3) for layer in stacked]
+    np.testing.assert_allclose(statistics["weight_norm"], expected, rtol=1e-6)
+
+
+def test_plot_layer_statistics_draws_each_member(rng):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    ensemble = SelfNormalizingEnsemble(6, 2, 2, n_layers=4, n_units=16)
+    statistics = layer_statistics(ensemble, rng.standard_normal((100, 6)))
+    figure = plot_layer_statistics({"SNN": statistics})
+    lines = figure.axes[1].get_lines()
+    assert [line.get_label() for line in lines] == ["SNN, member 0", "SNN, member 1"]
+    second = statistics[statistics["member"] == 1]
+    np.testing.assert_array_equal(lines[1].get_xdata(), second["layer"])
+    np.testing.assert_allclose(lines[1].get_ydata(), second["activation_var"])
+    plt.close(figure)

@@ -79,3 +79,25 @@ def test_cuda_training_uses_tf32_and_restores_the_setting(
     SNNClassifier(**small_params, device="cuda").fit(*classification_data)
     assert matmul_precision_per_epoch and set(matmul_precision_per_epoch) == {"tf32"}
     assert torch.backends.cuda.matmul.fp32_precision == before
+
+
+def test_cuda_ensemble_trains_on_the_gpu_and_predicts_the_members_mean(
+    classification_data, small_params
+):
+    X, y = classification_data
+    params = dict(small_params, n_ensemble=4, dropout=0.05)
+    clf = SNNClassifier(**params, device="cuda").fit(X, y)
+    assert next(clf.module_.parameters()).is_cuda and clf.module_.n_members == 4
+    inputs = torch.from_numpy(clf._prepare_input(X)).cuda()
+    with torch.no_grad():
+        members = [
+            torch.softmax(clf.module_.member(index).double().eval()(inputs), dim=1)
+            for index in range(4)
+        ]
+    expected = torch.stack(members).mean(0).cpu().numpy()
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=0, atol=1e-10)
+    assert clf.score(X, y) > 0.85
+    cpu = SNNClassifier(**params).fit(X, y)
+    assert abs(clf.score(X, y) - cpu.score(X, y)) < 0.05
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))

@@ -249,3 +249,53 @@ def test_categorical_encoder_is_refused(classification_data, small_params):
     clf = SNNClassifier(**small_params).fit(frame, y)
     with pytest.raises(NotImplementedError, match="encodes categorical columns itself"):
         skl2onnx.to_onnx(clf, X[:1].astype(np.float32))
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ensemble_averages_the_members_probabilities(
+    classification_data, small_params, kind, dtype
+):
+    X, y = classification_data
+    y = {"multiclass": y, "binary": y == 1, "multilabel": np.column_stack([y == 0, y == 1])}[kind]
+    X = X.astype(dtype)
+    clf = SNNClassifier(**small_params, n_ensemble=3, dropout=0.05).fit(X, y)
+    label, proba = run_onnx(clf, X, NO_ZIPMAP)
+    np.testing.assert_array_equal(label, clf.predict(X).astype(label.dtype))
+    atol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=atol)
+    _, raw_scores = run_onnx(clf, X, {"zipmap": False, "raw_scores": True})
+    decision = clf.decision_function(X)
+    expected = np.column_stack([-decision, decision]) if kind == "binary" else decision
+    np.testing.assert_allclose(raw_scores, expected, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("multi_output", [False, True])
+def test_ensemble_regressor_averages_the_members(regression_data, small_params, multi_output):
+    X, y = regression_data
+    Y = np.column_stack([y, -2.0 * y]) if multi_output else y
+    reg = SNNRegressor(**small_params, n_ensemble=4).fit(X, Y)
+    (prediction,) = run_onnx(reg, X.astype(np.float32))
+    expected = reg.predict(X).reshape(prediction.shape)
+    np.testing.assert_allclose(prediction, expected, rtol=0, atol=1e-5 * Y.std())
+    (prediction,) = run_onnx(reg, X)
+    np.testing.assert_allclose(prediction, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_ensemble_before_opset_18_reduces_with_axes_attributes(
+    classification_data, small_params, Estimator
+):
+    X, y = classification_data
+    X = X.astype(np.float32)
+    model = Estimator(**small_params, n_ensemble=2).fit(X, y)
+    onx = skl2onnx.to_onnx(model, X[:1], options=NO_ZIPMAP if Estimator is SNNClassifier else None,
+                           target_opset=15)  # fmt: skip
+    reductions = [node for node in onx.graph.node if node.op_type.startswith("Reduce")]
+    assert reductions and all(len(node.input) == 1 for node in reductions)
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    outputs = session.run(None, {"X": X})
+    if Estimator is SNNClassifier:
+        np.testing.assert_allclose(outputs[1], model.predict_proba(X), rtol=0, atol=1e-5)
+    else:
+        np.testing.assert_allclose(outputs[0].ravel(), model.predict(X), rtol=0, atol=1e-5)

@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.exceptions import UndefinedMetricWarning
 
 from sklearn_snn import SNNClassifier, SNNRegressor
@@ -171,3 +172,17 @@ def test_targets_beyond_the_first_batch_scaling_say_so(regression_data, small_pa
         reg.partial_fit(X, y * 1e-30)
     with pytest.raises(ValueError, match="learned by the first fit .* new fit"):
         reg.partial_fit(X, y * 1e10)
+
+
+def test_ensemble_predicts_the_mean_of_its_members(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**small_params, n_ensemble=3, dropout=0.05).fit(X, y)
+    inputs = torch.from_numpy(reg._prepare_input(X))
+    members = []
+    for index in range(3):
+        with torch.no_grad():
+            raw = reg.module_.member(index).double().eval()(inputs).numpy()
+        members.append(raw[:, 0] * reg._target_scale[0] + reg._target_mean[0])
+    assert np.abs(members[0] - members[1]).max() > 0.01 * y.std(), "the members should differ"
+    np.testing.assert_allclose(reg.predict(X), np.mean(members, axis=0), rtol=1e-12)
+    assert reg.score(X, y) > 0.9

@@ -2,11 +2,20 @@
 
 - :mod:`~sklearn_snn.nn.layers`: SELU, alpha dropout, LeCun-normal initialization.
 - :mod:`~sklearn_snn.nn.network`: :class:`SelfNormalizingNetwork` and its layer widths.
+- :mod:`~sklearn_snn.nn.ensemble`: several such networks trained as one batched module.
 - :mod:`~sklearn_snn.nn.modes`: evaluation mode for a while, and back.
 - :mod:`~sklearn_snn.nn.inference`: float64 inference in chunks of bounded memory.
 """
 
+from .ensemble import SelfNormalizingEnsemble
 from .layers import SELU, AlphaDropout, lecun_normal_
 from .network import SelfNormalizingNetwork, hidden_widths
 
-__all__ = ["SELU", "AlphaDropout", "SelfNormalizingNetwork", "hidden_widths", "lecun_normal_"]
+__all__ = [
+    "SELU",
+    "AlphaDropout",
+    "SelfNormalizingEnsemble",
+    "SelfNormalizingNetwork",
+    "hidden_widths",
+    "lecun_normal_",
+]

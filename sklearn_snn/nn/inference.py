@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .ensemble import combined_outputs
 from .input_shaping import shape_inputs
 
 _CHUNK_ROWS = 16384
@@ -103,7 +104,8 @@ def predict_raw(module, X, mean, scale, clip=None):
     Returns
     -------
     raw : ndarray of shape (n_samples, n_outputs)
-        Float64 outputs.
+        Float64 outputs; an ensemble's members combined
+        (:func:`~sklearn_snn.nn.ensemble.combined_outputs`).
     """
     device = next(module.parameters()).device
     outputs = []
@@ -114,7 +116,8 @@ def predict_raw(module, X, mean, scale, clip=None):
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
             chunk = shape_inputs(chunk, mean, scale, clip)
-            outputs.append(module(torch.from_numpy(chunk).to(device)).cpu().numpy())
+            raw = module(torch.from_numpy(chunk).to(device))
+            outputs.append(combined_outputs(module, raw).cpu().numpy())
     if not outputs:
         return np.empty((0, module.output.out_features))
     return np.concatenate(outputs)

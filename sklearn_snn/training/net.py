@@ -14,10 +14,12 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, LRScheduler, PrintLog
 from skorch.helper import predefined_split
 
+from ..nn.ensemble import SelfNormalizingEnsemble, combined_outputs
 from ..nn.modes import evaluation_mode
 from ..nn.network import SelfNormalizingNetwork
 from ..theory import selu_parameters
 from .device import fit_threads, tf32_matmuls
+from .ensemble import members_loss
 from .samples import BatchIterator
 from .state import initialization_generator, restore_generator, training_generator
 
@@ -28,16 +30,31 @@ _SCHEDULER_RATES = ("base_lrs", "_last_lr", "min_lrs", "eta_min")
 
 
 def build_net(
-    config, n_features, n_outputs, *, criterion, scorer, seed, device, max_epochs, verbose
+    config,
+    n_features,
+    n_outputs,
+    *,
+    criterion,
+    scorer,
+    seed,
+    device,
+    max_epochs,
+    verbose,
+    output_activation="identity",
 ):
     """A fresh, initialized net around a new :class:`SelfNormalizingNetwork`.
+
+    With ``n_ensemble > 1`` the net trains a
+    :class:`~sklearn_snn.nn.ensemble.SelfNormalizingEnsemble` of that many
+    members instead.
 
     Parameters
     ----------
     config : dict
-        ``n_layers``, ``n_units``, ``shape``, ``dropout``, ``fixed_point``
-        (the architecture) and ``optimizer``, ``learning_rate``,
-        ``weight_decay`` (the optimizer settings).
+        ``n_layers``, ``n_units``, ``shape``, ``dropout``, ``fixed_point``,
+        ``n_ensemble`` (the architecture; ``n_ensemble`` is 1 when missing)
+        and ``optimizer``, ``learning_rate``, ``weight_decay`` (the optimizer
+        settings).
     n_features, n_outputs : int
         Widths of the input and output.
     criterion : torch.nn.Module
@@ -52,6 +69,8 @@ def build_net(
         Epochs of a full fit.
     verbose : int
         skorch's verbosity.
+    output_activation : {"identity", "softmax", "sigmoid"}, default="identity"
+        What maps raw outputs to predictions, which an ensemble averages.
 
     Returns
     -------
@@ -59,7 +78,13 @@ def build_net(
         Initialized.
     """
     alpha, lambda_ = selu_parameters(*config["fixed_point"])
-    module = SelfNormalizingNetwork(
+    n_members = config.get("n_ensemble", 1)  # models saved before n_ensemble lack it
+    network = SelfNormalizingNetwork
+    if n_members > 1:
+        network = functools.partial(
+            SelfNormalizingEnsemble, n_members=n_members, output_activation=output_activation
+        )
+    module = network(
         n_features,
         n_outputs,
         n_layers=config["n_layers"],
@@ -276,10 +301,10 @@ class TensorBatchNet(NeuralNet):
         self.module_.set_dropout_generator(self.generator_)
         grad_enabled = torch.is_grad_enabled()
         try:
+            # Multiply-adds per row of the largest layer: its weight count
+            # (every member's, for an ensemble).
             work = self.batch_size * max(
-                layer.in_features * layer.out_features
-                for layer in self.module_.modules()
-                if isinstance(layer, torch.nn.Linear)
+                parameter.numel() for parameter in self.module_.parameters() if parameter.ndim > 1
             )
             with tf32_matmuls(self.device), fit_threads(self.device, work):
                 return super().fit_loop(X, y, epochs=epochs, **fit_params)
@@ -293,8 +318,23 @@ class TensorBatchNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         return BatchIterator(dataset, self.batch_size, shuffle=training, generator=self.generator_)
 
+    def infer(self, x, **fit_params):
+        """The module's raw outputs; an ensemble's members combined outside training.
+
+        In training mode an ensemble's outputs are every member's, so that
+        each member's own loss trains it. In evaluation mode (validation,
+        prediction) they are those of the members' averaged prediction
+        (:meth:`~sklearn_snn.nn.ensemble.SelfNormalizingEnsemble.combine`):
+        the validation loss and score are those of what the estimator
+        predicts.
+        """
+        raw = super().infer(x, **fit_params)
+        return raw if self.module_.training else combined_outputs(self.module_, raw)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
+        if y_pred.ndim == 3:  # one output per member of an ensemble
+            return members_loss(self.get_loss, y_pred, target, weight)
         per_sample = self.criterion_(y_pred, target)
         if per_sample.ndim > 1:
             per_sample = per_sample.mean(dim=1)
@@ -331,8 +371,8 @@ class TensorBatchNet(NeuralNet):
         score : float
             NaN if an output is not finite.
         """
-        with evaluation_mode(self.module_) as module, torch.no_grad():
-            raw = torch.cat([module(X) for X, _ in self.get_iterator(data)])
+        with evaluation_mode(self.module_), torch.no_grad():
+            raw = torch.cat([self.infer(X) for X, _ in self.get_iterator(data)])
         return self._score(data, raw)
 
     def _score(self, data, raw):

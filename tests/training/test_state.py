@@ -51,14 +51,15 @@ def _quiet_convergence():
         yield
 
 
-@pytest.fixture(params=["classifier", "regressor"])
+@pytest.fixture(params=["classifier", "regressor", "classifier-ensemble"])
 def fitted(request, classification_data, regression_data):
-    """A fitted estimator with dropout, and its training data."""
-    if request.param == "classifier":
+    """A fitted estimator with dropout (an ensemble of 3 for the last), and its training data."""
+    if request.param.startswith("classifier"):
         Estimator, (X, y) = SNNClassifier, classification_data
     else:
         Estimator, (X, y) = SNNRegressor, regression_data
-    return Estimator(**TINY, dropout=0.05).fit(X, y), X, y
+    n_ensemble = 3 if request.param.endswith("ensemble") else 1
+    return Estimator(**TINY, dropout=0.05, n_ensemble=n_ensemble).fit(X, y), X, y
 
 
 def _outputs(model, X):
