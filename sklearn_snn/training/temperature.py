@@ -14,6 +14,7 @@ import torch
 from scipy.optimize import minimize_scalar
 from scipy.special import log_expit, log_softmax
 
+from ..nn.ensemble import combined_outputs
 from ..nn.modes import evaluation_mode
 
 # log(T) is searched in [-_LOG_RANGE, _LOG_RANGE]: T from 1/20 to 20.
@@ -24,7 +25,7 @@ _LOG_RANGE = 3.0
 _PRIOR_ROWS = 10.0
 
 
-def fit_temperature(raw, target, weight, kind):
+def fit_temperature(raw, target, weight, kind, combine=None):
     """The temperature that minimizes the weighted log loss of ``raw / T``.
 
     The loss carries a penalty ``(log T)^2 * 10 / n`` for the ``n`` rows'
@@ -41,6 +42,10 @@ def fit_temperature(raw, target, weight, kind):
         Sample weights.
     kind : {"multiclass", "binary", "multilabel-indicator"}
         Type of the targets.
+    combine : callable, default=None
+        Maps ``raw / T`` to the logits that are scored (an ensemble's
+        members' outputs to their averaged prediction); None for ``raw``
+        itself.
 
     Returns
     -------
@@ -59,13 +64,14 @@ def fit_temperature(raw, target, weight, kind):
     """
     raw = np.asarray(raw, dtype=np.float64)
     weight = np.asarray(weight, dtype=np.float64)
-    if len(raw) == 0 or weight.sum() <= 0 or not np.isfinite(raw).all():
+    if len(weight) == 0 or weight.sum() <= 0 or not np.isfinite(raw).all():
         return 1.0
 
     def loss(log_temperature):
         scaled = raw / np.exp(log_temperature)
+        scaled = scaled if combine is None else combine(scaled)
         if kind == "multiclass":
-            per_sample = -log_softmax(scaled, axis=1)[np.arange(len(raw)), target]
+            per_sample = -log_softmax(scaled, axis=1)[np.arange(len(scaled)), target]
         else:
             per_sample = -(target * log_expit(scaled) + (1 - target) * log_expit(-scaled))
             per_sample = per_sample.mean(axis=1)
@@ -83,7 +89,9 @@ def calibrate_temperature(net, data, kind):
     Parameters
     ----------
     net : TensorBatchNet
-        The trained net; its module's ``output`` layer is divided by ``T``.
+        The trained net; its module's ``output`` layer (every member's, for
+        an ensemble, before their probabilities are averaged) is divided by
+        ``T``.
     data : TrainingData
         Rows to fit on (the validation split, or the training rows).
     kind : {"multiclass", "binary", "multilabel-indicator"}
@@ -95,10 +103,13 @@ def calibrate_temperature(net, data, kind):
         The ``T`` folded in.
     """
     with evaluation_mode(net.module_) as module, torch.no_grad():
-        raw = torch.cat([module(X) for X, _ in net.get_iterator(data)])
-    temperature = fit_temperature(
-        raw.double().cpu().numpy(), data.y.cpu().numpy(), data.weight.cpu().numpy(), kind
-    )
+        raw = torch.cat([module(X) for X, _ in net.get_iterator(data)], dim=-2)
+
+    def combine(scaled):  # the ensemble's averaged prediction; one network's as it is
+        return combined_outputs(net.module_, torch.from_numpy(scaled)).numpy()
+
+    target, weight = data.y.cpu().numpy(), data.weight.cpu().numpy()
+    temperature = fit_temperature(raw.double().cpu().numpy(), target, weight, kind, combine)
     if temperature != 1.0:
         with torch.no_grad():
             net.module_.output.weight.div_(temperature)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from scipy.special import log_softmax
 from sklearn.metrics import log_loss
 
@@ -73,3 +74,21 @@ def test_a_few_perfectly_separated_rows_do_not_drive_the_temperature_to_its_boun
         np.tile(logits, (500, 1)), np.tile(y, 500)[:, None], np.ones(6000), "binary"
     )
     assert many < 0.6  # thousands of rows decide
+
+
+@pytest.mark.parametrize("data", ["binary_data", "classification_data"])
+def test_an_ensemble_is_calibrated_on_its_averaged_probabilities(request, data):
+    X, y = request.getfixturevalue(data)
+    params = dict(n_layers=2, n_units=16, learning_rate=0.01, max_iter=30, random_state=0)
+    clf = SNNClassifier(**params, n_ensemble=3, label_smoothing=0.3, early_stopping=False)
+    clf.fit(X, y)
+    assert clf.temperature_ < 0.9
+    # Undo the folded temperature: the averaged probabilities were worse calibrated.
+    module = clf.module_
+    calibrated = clf.predict_proba(X)
+    with torch.no_grad():
+        module.output.weight.mul_(clf.temperature_)
+        module.output.bias.mul_(clf.temperature_)
+    uncalibrated = clf.predict_proba(X)
+    assert log_loss(y, calibrated) < log_loss(y, uncalibrated)
+    np.testing.assert_array_equal(calibrated.argmax(1), uncalibrated.argmax(1))
