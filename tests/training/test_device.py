@@ -69,14 +69,22 @@ def threads_per_epoch(monkeypatch):
 @pytest.mark.usefixtures("two_threads", "quiet_convergence")
 @pytest.mark.parametrize(
     ("n_units", "batch_size", "n_ensemble", "threads"),
-    [(32, 64, 1, 1), (256, 64, 1, 1), (512, 64, 1, 2), (256, 256, 1, 2), (256, 64, 4, 2)],
+    [
+        (32, 64, 1, 1),
+        (256, 64, 1, 1),
+        (512, 64, 1, 2),
+        (256, 256, 1, 2),
+        (256, 64, 4, 1),
+        (512, 64, 4, 2),
+    ],
 )
 def test_small_steps_train_on_one_thread(
     threads_per_epoch, classification_data, small_params, n_units, batch_size, n_ensemble, threads
 ):
     # 2**23 multiply-adds per step in the largest layer is the line: 256 units at
-    # batches of 64 (4.2M) stay below it, 512 at 64 and 256 at 256 (16.8M) above,
-    # and so do four members of 256 units at 64, whose layers are one product.
+    # batches of 64 (4.2M) stay below it, 512 at 64 and 256 at 256 (16.8M) above.
+    # An ensemble counts one member's layer: on shared cores two threads made
+    # eight members 20x slower than one network, one thread 6x.
     params = dict(small_params, n_units=n_units, batch_size=batch_size, max_iter=2)
     params["n_ensemble"] = n_ensemble
     SNNClassifier(**params).fit(*classification_data)
