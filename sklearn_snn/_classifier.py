@@ -55,7 +55,10 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         probabilities are then calibrated after training: one temperature
         dividing the logits is fitted by log loss on the validation split
         (on the training rows without ``early_stopping``) and folded into
-        the output layer (``temperature_``). It changes no prediction.
+        the output layer (``temperature_``). For one network it changes no
+        prediction; an ensemble's members' logits are each divided by it
+        before their probabilities are averaged, which may change the class
+        of a row on which they disagree.
         ``partial_fit`` trains with the smoothing and does not calibrate.
 
     Attributes
@@ -116,7 +119,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         validation_fraction=0.1,
         n_iter_no_change=50,
         tol=1e-4,
-        standardize=True,
+        standardize="smooth_clip",
         device="cpu",
         random_state=None,
         verbose=0,

@@ -90,10 +90,10 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     tol : float, default=1e-4
         Smallest improvement that counts. ``SNNRegressor``'s loss is the mean
-        squared error of the standardized targets (with ``standardize=True``),
+        squared error of the standardized targets (unless ``standardize=False``),
         so ``tol`` is a share of the targets' variance, not in their units.
 
-    standardize : bool or "smooth_clip", default=True
+    standardize : bool or "smooth_clip", default="smooth_clip"
         How the inputs are shaped, learned in ``fit``. ``True``: per-feature
         standardization (the paper's configuration; self-normalization
         assumes inputs of mean 0 and variance 1). ``"smooth_clip"``: the same,

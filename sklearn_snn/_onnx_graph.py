@@ -55,10 +55,10 @@ class Graph:
 
     def smooth_clip(self, x, center, columns, bound, n_features):
         """``center + d / sqrt(1 + (d / bound)^2)``, ``d = x - center``, on ``columns``."""
-        inverse_bound = np.zeros(n_features)
-        inverse_bound[columns] = 1.0 / bound
+        bounds = np.full(n_features, np.inf)  # d / inf = 0: other columns pass unchanged
+        bounds[columns] = bound
         deviation = self.node("Sub", [x, self.constant(np.array([center]))])
-        relative = self.node("Mul", [deviation, self.constant(inverse_bound)])
+        relative = self.node("Div", [deviation, self.constant(bounds)])
         squared = self.node("Mul", [relative, relative])
         root = self.node("Sqrt", [self.node("Add", [squared, self.constant(np.array([1.0]))])])
         clipped = self.node("Div", [deviation, root])

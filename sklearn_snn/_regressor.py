@@ -18,8 +18,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
     A feed-forward network of SELU units with LeCun-normal initialization and
     alpha dropout (Klambauer et al., 2017), trained through skorch with the
-    squared error. Single and multi-output targets. With ``standardize=True``
-    the targets are standardized for training as well, and predictions come
+    squared error. Single and multi-output targets. With ``standardize`` (``True``
+    or ``"smooth_clip"``) the targets are standardized for training as well, and predictions come
     back in the original units.
 
     Parameters
@@ -72,7 +72,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         validation_fraction=0.1,
         n_iter_no_change=50,
         tol=1e-4,
-        standardize=True,
+        standardize="smooth_clip",
         device="cpu",
         random_state=None,
         verbose=0,

@@ -31,7 +31,7 @@ def test_standardization_uses_the_sample_weights(binary_data, small_params):
     X, y = binary_data
     weight = np.where(X[:, 0] > 0, 13.0, 1.3)  # a weighted mean far from the plain one
     params = dict(small_params, batch_size=len(X))
-    standardizing = SNNClassifier(**params).fit(X, y, sample_weight=weight)
+    standardizing = SNNClassifier(**params, standardize=True).fit(X, y, sample_weight=weight)
     X_weighted = StandardScaler().fit(X, sample_weight=weight).transform(X)
     by_hand = SNNClassifier(**params, standardize=False).fit(X_weighted, y, sample_weight=weight)
     # float32 training on inputs equal up to float64 rounding: 1e-7 apart here,
@@ -89,7 +89,8 @@ def test_smooth_clip_leaves_zero_one_columns_as_they_are(binary_data, small_para
     shaped = clf._prepare_input(X)
     np.testing.assert_array_equal(shaped[:, -1], rare)
     assert np.abs(shaped[:, :-1]).max() < 3.0
-    assert np.abs(SNNClassifier(**small_params).fit(X, y)._prepare_input(X)[:, -1]).max() > 10
+    plain = SNNClassifier(**small_params, standardize=True).fit(X, y)
+    assert np.abs(plain._prepare_input(X)[:, -1]).max() > 10
 
 
 def test_random_state_seeds_the_batch_order(binary_data, small_params):

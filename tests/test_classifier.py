@@ -382,7 +382,8 @@ def test_best_validation_score_is_that_of_the_restored_epoch(classification_data
 
 def test_log_proba_stays_finite_for_confident_predictions(binary_data, small_params):
     X, y = binary_data
-    clf = SNNClassifier(**small_params).fit(X, y)
+    # Unclipped inputs, so that rows far out give logits beyond float64's probabilities.
+    clf = SNNClassifier(**small_params, standardize=True).fit(X, y)
     far = X * 1e3
     logits = clf.decision_function(far)
     assert np.abs(logits).max() > 1000, "probabilities of 0 and 1 in float64"
