@@ -192,25 +192,21 @@ def issue_targets(scores, means, per_dataset, snn_models, slow_models=()):
 
 
 def describe(targets):
-    """One line per target: met / not met / not judged, with its key numbers."""
+    """One line per target: met / not met / not judged, then its key numbers."""
     lines = []
     for name, target in targets.items():
         verdict = {True: "met", False: "NOT MET", None: "not judged"}[target["met"]]
-        numbers = {k: v for k, v in target.items() if k != "met" and not isinstance(v, dict)}
-        nested = {
-            k: {kk: vv for kk, vv in v.items() if not isinstance(vv, dict | list) or kk == "met"}
-            for k, v in target.items()
-            if isinstance(v, dict) and k not in ("wilcoxon", "friedman", "average ranks")
-        }
         lines.append(f"{name}: {verdict}")
-        for key, value in {**numbers, **nested}.items():
+        for key, value in target.items():
+            if key in ("met", "friedman", "wilcoxon"):
+                continue
+            if isinstance(value, dict) and any(isinstance(v, dict) for v in value.values()):
+                continue
             lines.append(f"    {key}: {_short(value)}")
-        if "average ranks" in target:
-            lines.append(f"    average ranks: {target['average ranks']}")
-            p = target["friedman"]["p_value"]
-            lines.append(f"    friedman p: {_short(p)}; wilcoxon p (tuned snn vs peer): "
-                         + ", ".join(f"{k} {_short(v['p_value'])}"
-                                     for k, v in target["wilcoxon"].items()))  # fmt: skip
+        if "friedman" in target:
+            tests = ", ".join(f"{k} {_short(v['p_value'])}" for k, v in target["wilcoxon"].items())
+            lines.append(f"    friedman p: {_short(target['friedman']['p_value'])}; "
+                         f"wilcoxon p (tuned snn vs peer): {tests}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -221,4 +217,6 @@ def _short(value):
         return "none"
     if isinstance(value, dict):
         return ", ".join(f"{k}={_short(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_short, value)) + "]"
     return str(value)

@@ -87,12 +87,12 @@ from _protocol import (  # noqa: E402
 from _report import json_default, report, summarize  # noqa: E402
 
 QUICK_DATASETS = (
-    "sonar", "ionosphere", "pima", "yacht",  # < 1000 rows
+    "sonar", "pima", "yacht",  # < 1000 rows
     "german", "phoneme", "segment", "concrete",
 )  # fmt: skip
 RESULTS_DIR = Path(__file__).resolve().parent / "results" / "accuracy"
 FULL = {"folds": 5, "max_rows": 10_000, "n_iter": 12}  # the protocol the tables report
-QUICK = {"folds": 3, "max_rows": 500, "n_iter": 4}
+QUICK = {"folds": 3, "max_rows": 400, "n_iter": 3}
 
 
 @lru_cache(maxsize=8)
@@ -191,7 +191,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--data-dir", help="folder with manifest.json (default: $SKLEARN_SNN_DATA)")
     parser.add_argument("--quick", action="store_true", help=f"{len(QUICK_DATASETS)} datasets, "
-                        "3 folds, 500 rows, 4 candidates, smaller spaces")  # fmt: skip
+                        "3 folds, 400 rows, 3 candidates, smaller spaces")  # fmt: skip
     parser.add_argument("--datasets", nargs="+", help="names (default: all, or the quick set)")
     parser.add_argument("--models", nargs="+", help=f"default: {' '.join(MODELS)}")
     parser.add_argument(
@@ -201,9 +201,9 @@ def parse_args(argv=None):
         metavar="NAME:KEY=VALUE,...",
         help='extra sklearn-snn model, e.g. "snn-es:early_stopping=False,max_iter=100"',
     )
-    parser.add_argument("--max-rows", type=int, help="rows per dataset (10000; quick 500)")
+    parser.add_argument("--max-rows", type=int, help="rows per dataset (10000; quick 400)")
     parser.add_argument("--folds", type=int, help="outer folds (5; quick 3)")
-    parser.add_argument("--n-iter", type=int, help="candidates per search (12; quick 4)")
+    parser.add_argument("--n-iter", type=int, help="candidates per search (12; quick 3)")
     parser.add_argument(
         "--slow-peer-rows",
         type=int,

@@ -333,6 +333,8 @@ def test_target_d_and_e_and_the_printout(targets, comparison):
     text = targets.describe(result)
     assert "(d) default snn fit time <= 2x mlp: met" in text
     assert "(b) default snn vs realmlp-td: not judged" in text
+    collapsed = {"(e) no collapse": {"collapsed": {"sklearn-snn": ["german"]}, "met": False}}
+    assert "collapsed: sklearn-snn=[german]" in targets.describe(collapsed)
 
 
 # ---------------------------------------------------------------------- protocol
@@ -642,7 +644,7 @@ def test_accuracy_benchmark_options(bench, data_dir):
         bench.parse_args(["--n-iter", "0"])
     full, quick = bench.parse_args(["--models", "linear"]), bench.parse_args(["--quick"])
     assert (full.folds, full.max_rows, full.n_iter, full.slow_peer_rows) == (5, 10000, 12, None)
-    assert (quick.folds, quick.max_rows, quick.n_iter) == (3, 500, 4)
+    assert (quick.folds, quick.max_rows, quick.n_iter) == (3, 400, 3)
     assert bench.parse_args(["--quick", "--n-iter", "6"]).n_iter == 6
 
 
