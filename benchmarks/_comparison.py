@@ -54,7 +54,20 @@ def table(scores, datasets, models, column="score"):
 
 
 def ranks(means, models):
-    """Rank of each model on each dataset, 1 = best; missing scores rank last."""
+    """Rank of each model on each dataset, 1 = best; missing scores rank last.
+
+    Parameters
+    ----------
+    means : pandas.DataFrame
+        Per-dataset mean scores (:func:`table`).
+    models : list of str
+        The models ranked against each other.
+
+    Returns
+    -------
+    ranks : pandas.DataFrame
+        Datasets by models; tied scores share the average of their ranks.
+    """
     values = means[models].to_numpy(dtype=float)
     filled = np.where(np.isnan(values), -np.inf, values)
     ranked = np.vstack([stats.rankdata(-row) for row in filled])
@@ -62,7 +75,21 @@ def ranks(means, models):
 
 
 def average_ranks(rank_table, means):
-    """Average rank per model, by task family and by size (< or >= SMALL_ROWS)."""
+    """Average rank per model, by task family and by size (< or >= SMALL_ROWS).
+
+    Parameters
+    ----------
+    rank_table : pandas.DataFrame
+        From :func:`ranks`.
+    means : pandas.DataFrame
+        From :func:`table` (each dataset's task and full row count).
+
+    Returns
+    -------
+    average : pandas.DataFrame
+        One row per group present, named with its number of datasets, e.g.
+        ``"classification, >= 1000 rows (20)"``; one column per model.
+    """
     family = means["task"].map(family_of).to_numpy()
     small, large = f"< {SMALL_ROWS} rows", f">= {SMALL_ROWS} rows"
     size = np.where(means["n_rows"] < SMALL_ROWS, small, large)

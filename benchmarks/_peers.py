@@ -88,7 +88,20 @@ def search(pipeline, candidates, cv, prefix="model__"):
 
 
 def preprocessor(X, categorical):
-    """One-hot categoricals, impute everything, pass the numbers through."""
+    """One-hot categoricals, impute everything, pass the numbers through.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        The dataset's columns (only their names are read).
+    categorical : list of str
+        The columns to one-hot encode (after most-frequent imputation).
+
+    Returns
+    -------
+    preprocessor : ColumnTransformer
+        Dense output; numeric columns mean-imputed, not scaled.
+    """
     categorical = [c for c in X.columns if c in set(categorical)]
     numeric = [c for c in X.columns if c not in set(categorical)]
     one_hot = make_pipeline(
@@ -102,7 +115,26 @@ def preprocessor(X, categorical):
 
 
 def realmlp(classify, seed, threads):
-    """pytabkit's RealMLP-TD with its tuned defaults, on the CPU."""
+    """pytabkit's RealMLP-TD with its tuned defaults, on the CPU.
+
+    Parameters
+    ----------
+    classify : bool
+        ``RealMLP_TD_Classifier`` or ``RealMLP_TD_Regressor``.
+    seed : int
+        Its ``random_state``.
+    threads : int
+        Its ``n_threads``.
+
+    Returns
+    -------
+    model : RealMLP_TD_Classifier or RealMLP_TD_Regressor
+
+    Raises
+    ------
+    ImportError
+        Without pytabkit, saying how to install it.
+    """
     try:
         from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
     except ImportError as error:
@@ -204,7 +236,18 @@ def make_model(name, task, X, categorical, y, seed, n_iter, quick=False, variant
 
 
 def fitted_model(estimator):
-    """The fitted final model inside a search, a pipeline and a target transformer."""
+    """The fitted final model inside a search, a pipeline and a target transformer.
+
+    Parameters
+    ----------
+    estimator : fitted Pipeline or GridSearchCV
+        What :func:`make_model` built, fitted.
+
+    Returns
+    -------
+    model : estimator
+        The fitted model itself (its ``n_iter_`` is recorded as ``epochs``).
+    """
     if hasattr(estimator, "best_estimator_"):
         estimator = estimator.best_estimator_
     estimator = estimator[-1]

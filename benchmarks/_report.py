@@ -34,7 +34,21 @@ def json_default(value):
 
 
 def markdown(frame, digits=3, index="dataset"):
-    """A GitHub table: integer columns as integers, floats rounded, NaN empty."""
+    """A GitHub table: integer columns as integers, floats rounded, NaN empty.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; its index becomes the first column.
+    digits : int, default=3
+        Decimals of the float columns.
+    index : str, default="dataset"
+        Header of the first column.
+
+    Returns
+    -------
+    text : str
+    """
     columns = {}
     for name, values in frame.items():
         if pd.api.types.is_integer_dtype(values):
@@ -51,7 +65,17 @@ def markdown(frame, digits=3, index="dataset"):
 
 
 def rank_plot(average, path, title):
-    """Average rank of each model (rows) in each task family and size group (markers)."""
+    """Average rank of each model (rows) in each task family and size group (markers).
+
+    Parameters
+    ----------
+    average : pandas.DataFrame
+        From ``_comparison.average_ranks``.
+    path : path-like
+        The PNG written.
+    title : str
+        The plot's title.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -208,7 +232,13 @@ def _write(scores, means, rank_table, average, timing, summary, datasets, models
 
 
 def report(summary):
-    """Print the tables, the paired comparisons, the tests and the targets."""
+    """Print the tables, the paired comparisons, the tests and the targets.
+
+    Parameters
+    ----------
+    summary : dict
+        What :func:`summarize` returns.
+    """
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print("\nMean score over folds (accuracy; R² for regression):")
         print(summary["_means"].round(3).to_string())

@@ -178,7 +178,20 @@ def sample_candidates(space, n_iter, seed, first=None):
 
 
 def defaults_of(estimator, space):
-    """The estimator's own values of every parameter that ``space`` searches."""
+    """The estimator's own values of every parameter that ``space`` searches.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Its ``get_params()`` gives the values.
+    space : dict or list of (float, dict)
+        A space as :func:`sample_candidates` takes it.
+
+    Returns
+    -------
+    defaults : dict
+        The first candidate of every search.
+    """
     parts = [space] if isinstance(space, dict) else [part for _, part in space]
     names = {name for part in parts for name in part}
     params = estimator.get_params()
