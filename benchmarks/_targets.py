@@ -80,6 +80,14 @@ def _family(differences, means, fam):
     return differences[differences.index.map(family) == fam]
 
 
+def _all(parts):
+    """False when a part fails, else None when a part cannot be judged, else True."""
+    parts = list(parts)
+    if False in parts:
+        return False
+    return None if None in parts else True
+
+
 def _target_a(scores, means):
     out = {}
     differences = paired_differences(scores, SNN, "mlp")
@@ -100,8 +108,7 @@ def _target_a(scores, means):
         "wins": regression["wins"], "datasets": n, "wins needed": needed,
         "met": bool(regression["wins"] >= needed) if n else None,
     }  # fmt: skip
-    parts = [part["met"] for part in out.values()]
-    out["met"] = None if None in parts else all(parts)
+    out["met"] = _all(part["met"] for part in out.values())
     return out
 
 
@@ -116,8 +123,7 @@ def _target_b(scores, means, per_dataset, slow_models):
     ratio = time_ratio(per_dataset, SNN, REALMLP)
     limit = ratio["ratio of medians"]
     out["fit time"] = {**ratio, "met": None if limit is None else bool(limit <= 0.5)}
-    parts = [out[k]["met"] for k in ("classification", "regression", "fit time")]
-    out["met"] = None if None in parts else all(parts)
+    out["met"] = _all(out[k]["met"] for k in ("classification", "regression", "fit time"))
     if REALMLP in slow_models:
         out["met"] = None
         out["note"] = f"{REALMLP} was trained on a subsample (--slow-peer-rows): not comparable"

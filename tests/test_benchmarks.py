@@ -282,6 +282,13 @@ def test_target_a_share_of_non_ties_and_large_losses(targets, comparison):
     run = _target_run(targets, comparison, [WIN] * 3 + [LOSS], [WIN] * 7)
     target = targets.issue_targets(*run, ["sklearn-snn"])["(a) default snn beats default mlp"]
     assert target["classification"]["met"] is False
+    # all ties cannot be judged; a failed part still fails the target
+    run = _target_run(targets, comparison, [TIE] * 3, [WIN] * 7)
+    target = targets.issue_targets(*run, ["sklearn-snn"])["(a) default snn beats default mlp"]
+    assert target["classification"]["met"] is None and target["met"] is None
+    run = _target_run(targets, comparison, [TIE] * 3, [WIN] * 6 + [TIE] * 3)
+    target = targets.issue_targets(*run, ["sklearn-snn"])["(a) default snn beats default mlp"]
+    assert target["met"] is False
 
 
 def test_target_b_against_realmlp_and_its_time(targets, comparison):
