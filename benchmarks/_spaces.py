@@ -23,8 +23,8 @@ class Weighted(NamedTuple):
 
 
 # The paper's grid (Klambauer et al. 2017, UCI: plain SGD, 100 epochs). Depth 32 and
-# width 1024 are rare, so that a search costs hours on 2 cores, not days:
-# P(32 layers) = 1/13, P(1024 units) = 1/7.
+# width 1024 are rare (P = 1/13 and 1/7), so that a search of 12 candidates costs about
+# 6 default fits (magic, 8000 rows: 492 s against 77 s) rather than hours.
 PAPER_SGD = {
     "optimizer": ["sgd"],
     "learning_rate": [0.01, 0.1, 1.0],
