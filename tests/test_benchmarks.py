@@ -649,10 +649,19 @@ def test_accuracy_benchmark_options(bench, data_dir):
         bench.parse_args(["--models", "no-such-model"])
     with pytest.raises(SystemExit):
         bench.parse_args(["--n-iter", "0"])
-    full, quick = bench.parse_args(["--models", "linear"]), bench.parse_args(["--quick"])
+    full = bench.parse_args(["--models", "linear"])
+    quick = bench.parse_args(["--quick", "--models", "linear"])
     assert (full.folds, full.max_rows, full.n_iter, full.slow_peer_rows) == (5, 10000, 12, None)
     assert (quick.folds, quick.max_rows, quick.n_iter) == (3, 400, 3)
-    assert bench.parse_args(["--quick", "--n-iter", "6"]).n_iter == 6
+    assert bench.parse_args(["--quick", "--n-iter", "6", "--models", "linear"]).n_iter == 6
+
+
+def test_realmlp_td_without_pytabkit_stops_before_any_fit(bench, monkeypatch, capsys):
+    monkeypatch.setattr(bench.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--models", "linear", "realmlp-td"])
+    assert "realmlp-td needs pytabkit" in capsys.readouterr().err
+    assert bench.parse_args(["--models", "linear"]).models == ["linear"]
 
 
 def test_speed_benchmark_smoke_run_writes_consistent_ratios(tmp_path):
