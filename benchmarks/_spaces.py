@@ -45,7 +45,7 @@ ADAM = {
 # The newer recipe's knobs, searched with Adam where the estimator has them.
 RECIPE = {
     "standardize": [True, "smooth_clip"],
-    "learning_rate_schedule": ["constant", "cosine"],
+    "learning_rate_schedule": ["constant", "one_cycle"],
     "label_smoothing": [0.0, 0.1],
     "n_ensemble": Weighted([1, 4, 8], [2, 1, 1]),
 }

@@ -421,7 +421,7 @@ class _Future(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "standardize": ["boolean", StrOptions({"smooth_clip"})],
-        "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
+        "learning_rate_schedule": [StrOptions({"constant", "one_cycle"})],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
     }
@@ -454,7 +454,7 @@ def test_snn_space_holds_the_paper_grid_and_the_recipe_where_it_exists(spaces):
 
     future = spaces.snn_space(_Future())[1][1]
     assert future["standardize"] == [True, "smooth_clip"]
-    assert future["learning_rate_schedule"] == ["constant", "cosine"]
+    assert future["learning_rate_schedule"] == ["constant", "one_cycle"]
     assert future["label_smoothing"] == [0.0, 0.1]
     assert future["n_ensemble"].values == [1, 4, 8]
     regressor = spaces.snn_space(_FutureRegressor())[1][1]
