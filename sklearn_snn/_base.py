@@ -19,6 +19,7 @@ from .training.checks import (
     check_fixed_point,
     first_batch_notice,
 )
+from .training.continuation import check_continuation, net_config
 from .training.device import training_device
 from .training.duplicates import canonical_samples
 from .training.encoding import validate_and_encode
@@ -30,18 +31,6 @@ from .training.samples import TrainingData, full_weights, weights_of
 from .training.schedule import SCHEDULES
 from .training.standardization import input_scaling
 from .training.state import draw_seed, net_state, restore_net
-
-# What a continued fit (warm_start, partial_fit) can and cannot change.
-_ARCHITECTURE = (
-    "n_layers",
-    "n_units",
-    "shape",
-    "dropout",
-    "n_ensemble",
-    "fixed_point",
-    "standardize",
-)
-_OPTIMIZER_SETTINGS = ("optimizer", "learning_rate", "weight_decay")
 
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
@@ -275,36 +264,17 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def _check_continuation(self):
         """Refuse what a continued fit cannot honour; apply new optimizer settings."""
-        params = self.get_params()
-        config = self._net_config
-        # Models saved before standardize and n_ensemble existed lack them.
-        fitted = {"standardize": self.standardize, "n_ensemble": 1, **config}
-        changed = [
-            f"{name}={params[name]!r} (fitted with {fitted[name]!r})"
-            for name in _ARCHITECTURE
-            if _as_tuple(params[name]) != _as_tuple(fitted[name])
-        ]
-        device = training_device(self.device)
-        if torch.device(device).type != torch.device(self.net_.device).type:
-            changed.append(f"device={self.device!r} (fitted on {self.net_.device!r})")
-        if changed:
-            raise ValueError(
-                "warm_start and partial_fit continue the fitted network, so these "
-                f"parameters cannot change: {', '.join(changed)}. Restore them, or fit "
-                "a new network (warm_start=False and fit)."
-            )
-        settings = {name: params[name] for name in _OPTIMIZER_SETTINGS}
-        if any(settings[name] != config[name] for name in settings):
+        settings = check_continuation(self.get_params(), self._net_config, self.net_.device)
+        if settings is not None:
             self.net_.set_optimizer(
                 settings["optimizer"], settings["learning_rate"], settings["weight_decay"]
             )
-            self._net_config = {**config, **settings}
+            self._net_config = {**self._net_config, **settings}
 
     def _build_net(self, n_features, seed, device, config=None):
         """A fresh skorch net; ``config`` (saved in ``_net_config``) fixes the architecture."""
         if config is None:
-            params = self.get_params()
-            config = {name: params[name] for name in _ARCHITECTURE + _OPTIMIZER_SETTINGS}
+            config = net_config(self.get_params())
         self._net_config = config
         return build_net(
             config,
@@ -420,8 +390,3 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = True
         return tags
-
-
-def _as_tuple(value):
-    """Lists and tuples compare equal as parameter values (``fixed_point``)."""
-    return tuple(value) if isinstance(value, (list, tuple)) else value

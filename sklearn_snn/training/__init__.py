@@ -8,11 +8,16 @@
 4. :mod:`~sklearn_snn.training.standardization`: weighted scaling of inputs and targets.
 5. :mod:`~sklearn_snn.training.holdout`: the validation split of early stopping.
 6. :mod:`~sklearn_snn.training.samples`: tensors on the device, mini-batches.
-7. :mod:`~sklearn_snn.training.net`: the skorch net, sole owner of the optimizer.
-8. :mod:`~sklearn_snn.training.callbacks`: divergence guard, early stopping, progress bar.
-9. :mod:`~sklearn_snn.training.report`: fitted attributes and warnings.
+7. :mod:`~sklearn_snn.training.net`: the skorch net, sole owner of the optimizer
+   (with :mod:`~sklearn_snn.training.ensemble`: how ensemble members share a loss).
+8. :mod:`~sklearn_snn.training.callbacks`: divergence guard, schedule
+   (:mod:`~sklearn_snn.training.schedule`), best-epoch selection
+   (:mod:`~sklearn_snn.training.best_epoch`), early stopping, progress bar.
+9. :mod:`~sklearn_snn.training.temperature`: calibration after label smoothing.
+10. :mod:`~sklearn_snn.training.report`: fitted attributes and warnings.
 
-Around them, :mod:`~sklearn_snn.training.rollback` undoes a fit that fails and
+Around them, :mod:`~sklearn_snn.training.continuation` says what a continued
+fit may change, :mod:`~sklearn_snn.training.rollback` undoes a fit that fails and
 :mod:`~sklearn_snn.training.state` owns the seeds, the generators and the saved
 state of a net.
 """
