@@ -32,6 +32,9 @@ from .training.schedule import SCHEDULES
 from .training.standardization import input_scaling
 from .training.state import draw_seed, net_state, restore_net
 
+# Parameters added after the first release, with the value that means "without it".
+_ADDED_PARAMETERS = {"n_ensemble": 1, "learning_rate_schedule": "constant", "label_smoothing": 0.0}
+
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     """Base class of the SNN estimators; not for direct use.
@@ -376,6 +379,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def __setstate__(self, state):
         saved = state.pop("_net_state", None)
+        # Models saved before these parameters existed were fitted without them.
+        for name, value in _ADDED_PARAMETERS.items():
+            if name in self._parameter_constraints:
+                state.setdefault(name, value)
         super().__setstate__(state)
         if saved is not None:
             device = saved["device"]

@@ -177,3 +177,25 @@ def test_one_member_is_todays_network(classification_data, small_params):
     X, y = classification_data
     model = SNNClassifier(**small_params).fit(X, y)
     assert model.n_ensemble == 1 and type(model.module_) is SelfNormalizingNetwork
+
+
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_a_model_saved_before_the_recipe_parameters_loads_and_predicts(
+    Estimator, classification_data, small_params
+):
+    # A pickle of a model from before n_ensemble, learning_rate_schedule and
+    # label_smoothing: its state lacks them, and they meant "without".
+    import pickle
+
+    X, y = classification_data
+    model = Estimator(**small_params).fit(X, y)
+    state = model.__getstate__()
+    for name in ("n_ensemble", "learning_rate_schedule", "label_smoothing"):
+        state.pop(name, None)
+    old = Estimator.__new__(Estimator)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    params = old.get_params()
+    assert params["n_ensemble"] == 1 and params["learning_rate_schedule"] == "constant"
+    assert params.get("label_smoothing", 0.0) == 0.0
+    old.set_params(warm_start=True, max_iter=2).fit(X, y)  # and trains on
