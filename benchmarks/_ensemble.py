@@ -13,12 +13,11 @@ own torch threads (``sklearn_snn/training/device.py``), counting every
 member's multiply-adds.
 """
 
-import json
-import os
 import statistics
 import time
 import warnings
 
+from _machine import write_report
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
@@ -117,9 +116,4 @@ def run_ensemble(args, machine):
     rows = ensemble_rows(architectures, members, epochs, args.repeats, args.device)
     print(f"\nfit seconds by n_ensemble, {N_SAMPLES}x{N_FEATURES}, medians of {args.repeats}:")
     print_ensemble(rows)
-    machine["load_average_at_end"] = os.getloadavg()
-    report = dict(machine=machine, settings=vars(args), ensemble=rows)
-    output = args.output.with_name(args.output.name.replace("speed_", "ensemble_"))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"\nwrote {output}")
+    write_report(args, machine, "ensemble", rows)

@@ -1,5 +1,6 @@
 """The machine a benchmark ran on, recorded beside its results."""
 
+import json
 import os
 import platform
 import subprocess
@@ -55,3 +56,31 @@ def describe_machine(device="cpu"):
         sklearn_snn=f"{sklearn_snn.__version__} ({Path(sklearn_snn.__file__).parent})",
         git_commit=commit,
     )
+
+
+def write_report(args, machine, kind, rows):
+    """Write ``<kind>_<device>.json`` beside ``args.output`` with the machine and settings.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The script's arguments; ``args.output`` names the ``speed_`` report.
+    machine : dict
+        From :func:`describe_machine`; the load average at the end is added.
+    kind : str
+        ``"latency"``, ``"ensemble"``, ...: the report's name and its rows' key.
+    rows : list of dict
+        The measurements.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+    """
+    machine["load_average_at_end"] = os.getloadavg()
+    report = {"machine": machine, "settings": vars(args), kind: rows}
+    output = args.output.with_name(args.output.name.replace("speed_", f"{kind}_"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"\nwrote {output}")
+    return output

@@ -75,7 +75,7 @@ from sklearn_snn import SelfNormalizingNetwork, SNNClassifier  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ensemble import run_ensemble  # noqa: E402
 from _latency import N_FEATURES, latency_rows, print_latency  # noqa: E402
-from _machine import describe_machine  # noqa: E402
+from _machine import describe_machine, write_report  # noqa: E402
 
 METHODS = ("sklearn-snn", "mlp", "skorch", "raw")
 N_CLASSES = 4
@@ -365,12 +365,7 @@ def main(argv=None):
         latency = latency_rows(layers, units, *calls, quick=args.quick)
         print(f"\npredict_proba latency, {layers}x{units}, {N_FEATURES} features, medians:")
         print_latency(latency)
-        machine["load_average_at_end"] = os.getloadavg()
-        report = dict(machine=machine, settings=vars(args), latency=latency)
-        output = args.output.with_name(args.output.name.replace("speed_", "latency_"))
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        print(f"\nwrote {output}")
+        write_report(args, machine, "latency", latency)
         return
 
     rows = benchmark_rows(args.device, args.quick)

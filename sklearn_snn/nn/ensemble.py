@@ -8,7 +8,7 @@ from torch.nn import functional
 
 from ..theory import SELU_ALPHA, SELU_LAMBDA
 from .layers import SELU, AlphaDropout
-from .network import SelfNormalizingNetwork, hidden_widths
+from .network import FeedForwardBlocks, SelfNormalizingNetwork, hidden_widths
 
 OUTPUT_ACTIVATIONS = ("identity", "softmax", "sigmoid")
 
@@ -84,7 +84,7 @@ class EnsembleLinear(nn.Module):
         )
 
 
-class SelfNormalizingEnsemble(nn.Module):
+class SelfNormalizingEnsemble(FeedForwardBlocks):
     """``n_members`` self-normalizing networks of one architecture, run as one module.
 
     Each member is a :class:`~sklearn_snn.SelfNormalizingNetwork`: hidden
@@ -209,18 +209,6 @@ class SelfNormalizingEnsemble(nn.Module):
             if isinstance(module, EnsembleLinear):
                 module.reset_parameters(generator)
 
-    def set_dropout_generator(self, generator):
-        """Use ``generator`` for the dropout masks (None: torch's global one).
-
-        Parameters
-        ----------
-        generator : torch.Generator or None
-            Generator on the device of the module.
-        """
-        for module in self.modules():
-            if isinstance(module, AlphaDropout):
-                module.generator = generator
-
     def forward(self, X):
         """Every member's raw outputs for the shared inputs.
 
@@ -234,9 +222,7 @@ class SelfNormalizingEnsemble(nn.Module):
         output : torch.Tensor of shape (n_members, n_samples, n_outputs)
             Raw outputs of each member's last linear layer, e.g. logits.
         """
-        for linear, selu, dropout in self.hidden:
-            X = dropout.after_selu(linear(X), selu)
-        return self.output(X)
+        return self.output(self.through_hidden(X))
 
     def combine(self, raw):
         """The members' averaged prediction, as one raw output per sample.

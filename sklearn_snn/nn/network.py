@@ -49,7 +49,58 @@ def hidden_widths(n_layers, n_units, n_outputs, shape):
     return [max(floor, round(n_units * ratio**i)) for i in range(n_layers)]
 
 
-class SelfNormalizingNetwork(nn.Module):
+class FeedForwardBlocks(nn.Module):
+    """What every self-normalizing module shares: its blocks and their dropout masks.
+
+    Subclasses set ``hidden``, a ``torch.nn.ModuleList`` of
+    ``Linear -> SELU -> AlphaDropout`` blocks (any linear layer that maps the
+    last axis), and ``output``.
+    """
+
+    def set_dropout_generator(self, generator):
+        """Use ``generator`` for the dropout masks (None: torch's global one).
+
+        Parameters
+        ----------
+        generator : torch.Generator or None
+            Generator on the device of the module.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sklearn_snn import SelfNormalizingNetwork
+        >>> net = SelfNormalizingNetwork(10, 2, n_layers=2, n_units=8, dropout=0.05)
+        >>> X = torch.randn(4, 10)
+        >>> outputs = []
+        >>> for _ in range(2):
+        ...     net.set_dropout_generator(torch.Generator().manual_seed(1))
+        ...     outputs.append(net(X))
+        >>> torch.equal(*outputs)
+        True
+        """
+        for module in self.modules():
+            if isinstance(module, AlphaDropout):
+                module.generator = generator
+
+    def through_hidden(self, X):
+        """The activations after the last hidden block.
+
+        Parameters
+        ----------
+        X : torch.Tensor
+            Inputs.
+
+        Returns
+        -------
+        activations : torch.Tensor
+            Of the last hidden block, after its dropout.
+        """
+        for linear, selu, dropout in self.hidden:
+            X = dropout.after_selu(linear(X), selu)
+        return X
+
+
+class SelfNormalizingNetwork(FeedForwardBlocks):
     """Feed-forward SELU network with alpha dropout and LeCun-normal weights.
 
     ``n_layers`` hidden blocks ``Linear -> SELU -> AlphaDropout`` followed by a
@@ -175,31 +226,6 @@ class SelfNormalizingNetwork(nn.Module):
             if isinstance(module, nn.Linear):
                 lecun_normal_(module, generator)
 
-    def set_dropout_generator(self, generator):
-        """Use ``generator`` for the dropout masks (None: torch's global one).
-
-        Parameters
-        ----------
-        generator : torch.Generator or None
-            Generator on the device of the module.
-
-        Examples
-        --------
-        >>> import torch
-        >>> from sklearn_snn import SelfNormalizingNetwork
-        >>> net = SelfNormalizingNetwork(10, 2, n_layers=2, n_units=8, dropout=0.05)
-        >>> X = torch.randn(4, 10)
-        >>> outputs = []
-        >>> for _ in range(2):
-        ...     net.set_dropout_generator(torch.Generator().manual_seed(1))
-        ...     outputs.append(net(X))
-        >>> torch.equal(*outputs)
-        True
-        """
-        for module in self.modules():
-            if isinstance(module, AlphaDropout):
-                module.generator = generator
-
     def forward(self, X):
         """Map inputs to raw outputs.
 
@@ -221,9 +247,7 @@ class SelfNormalizingNetwork(nn.Module):
         >>> net(torch.zeros(5, 10)).shape
         torch.Size([5, 3])
         """
-        for linear, selu, dropout in self.hidden:
-            X = dropout.after_selu(linear(X), selu)
-        return self.output(X)
+        return self.output(self.through_hidden(X))
 
 
 def _uninitialized_linear(n_in, n_out):
