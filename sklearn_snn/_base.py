@@ -44,10 +44,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     subclasses define the target-specific hooks (the abstract methods).
     """
 
-    # Rows per batch for batch_size="auto": four times the steps per epoch of
-    # 256 rows raised the benchmark scores of the regressor (Adam 3e-4) and, with
-    # Adam 1e-4, of the classifier (docs/accuracy.md).
-    _auto_batch_size = 64
+    # Rows per batch for batch_size="auto": part of the default recipe (Adam 1e-3,
+    # 4 members, patience 20), chosen with the accuracy benchmark (docs/accuracy.md).
+    _auto_batch_size = 256
 
     _parameter_constraints = {
         "n_layers": [Interval(Integral, 1, None, closed="left")],

@@ -49,7 +49,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         targets, each label's 0 and 1 that way. ``partial_fit`` takes dicts
         only.
 
-    label_smoothing : float, default=0.0
+    label_smoothing : float, default=0.1
         Share of each target's probability spread evenly over the classes
         (for binary and multilabel targets, towards 1/2), in ``[0, 1)``. The
         probabilities are then calibrated after training: one temperature
@@ -105,19 +105,19 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         self,
         *,
         n_layers=4,
-        n_units=256,
+        n_units=128,
         shape="rectangular",
         dropout=0.0,
-        n_ensemble=1,
+        n_ensemble=4,
         optimizer="adam",
-        learning_rate=1e-4,
+        learning_rate=1e-3,
         learning_rate_schedule="constant",
         weight_decay=0.0,
         batch_size="auto",
         max_iter=200,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=50,
+        n_iter_no_change=20,
         tol=1e-4,
         standardize="smooth_clip",
         device="cpu",
@@ -127,7 +127,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         fixed_point=(0.0, 1.0),
         categorical_features="from_dtype",
         class_weight=None,
-        label_smoothing=0.0,
+        label_smoothing=0.1,
     ):
         super().__init__(
             n_layers=n_layers,

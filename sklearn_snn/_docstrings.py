@@ -10,8 +10,9 @@ import inspect
 PARAMETERS_DOC = """n_layers : int, default=4
         Number of hidden SELU layers.
 
-    n_units : int, default=256
-        Width of the hidden layers (of the first one when ``shape="conic"``).
+    n_units : int, default=128
+        Width of the hidden layers (of the first one when ``shape="conic"``),
+        in each member of the ensemble.
 
     shape : {"rectangular", "conic"}, default="rectangular"
         ``"rectangular"``: every hidden layer has ``n_units`` units.
@@ -25,8 +26,9 @@ PARAMETERS_DOC = """n_layers : int, default=4
         Alpha dropout rate after each hidden layer, in ``[0, 1)``. The paper's
         grid uses 0 and 0.05.
 
-    n_ensemble : int, default=1
-        Number of networks trained together as an ensemble: each member has
+    n_ensemble : int, default=4
+        Number of networks trained together as an ensemble (1 for a single
+        network, the paper's configuration): each member has
         its own initial weights and dropout masks and sees the same
         mini-batches, and learns as it would alone (the loss is the sum of
         the members' losses; ``loss_curve_`` records their mean). Predictions
@@ -62,7 +64,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
         a SELU constant in this package.
 
     batch_size : "auto" or int, default="auto"
-        Distinct rows per mini-batch; ``"auto"`` uses ``min(64, n)`` for the
+        Distinct rows per mini-batch; ``"auto"`` uses ``min(256, n)`` for the
         ``n`` distinct training rows, chosen with the accuracy benchmark
         (:doc:`/accuracy`). Repeated rows are merged before batching (see
         :mod:`sklearn_snn.training.duplicates`).
@@ -84,7 +86,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
         weighted rows are split is described in
         :mod:`sklearn_snn.training.duplicates`.
 
-    n_iter_no_change : int, default=50
+    n_iter_no_change : int, default=20
         Epochs without improvement by at least ``tol`` (of the training loss,
         or of the validation loss with early stopping) before training stops.
 

@@ -175,7 +175,7 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     >>> from sklearn_snn import SNNClassifier
     >>> from sklearn_snn.diagnostics import gradient_statistics
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = SNNClassifier(n_layers=3, n_units=16, random_state=0)
+    >>> clf = SNNClassifier(n_layers=3, n_units=16, n_ensemble=1, random_state=0)
     >>> clf = clf.partial_fit(X, y, classes=[0, 1, 2])
     >>> statistics = gradient_statistics(clf, X, y)
     >>> list(statistics["layer"])

@@ -22,11 +22,16 @@ torch.set_num_threads(1)
 # Small networks keep the behaviour tests fast; the defaults are covered by
 # the scikit-learn checks in test_common.py.
 # Training-loss stopping: the small fixtures hold too few rows for a validation split.
+# One network, batches of 64 and a patience of 50, so that the behaviour tests
+# keep the steps per epoch and the stopping rule they were written for.
 SMALL = {
     "n_layers": 2,
     "n_units": 32,
+    "n_ensemble": 1,
+    "batch_size": 64,
     "max_iter": 30,
     "learning_rate": 0.01,
+    "n_iter_no_change": 50,
     "early_stopping": False,
     "random_state": 0,
 }

@@ -14,7 +14,7 @@ What it means for the parameters:
   row repeated ``k`` times is one sample of weight ``k``, so data with many
   repeated rows takes fewer optimizer steps per epoch than its row count
   suggests.
-- ``batch_size``: counts distinct rows too (``"auto"``: ``min(64, n)`` for
+- ``batch_size``: counts distinct rows too (``"auto"``: ``min(256, n)`` for
   ``n`` distinct rows), and the loss of a batch is the weighted mean over its
   rows.
 - ``validation_fraction``: when every weight is a whole number (no weights,
