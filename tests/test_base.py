@@ -157,7 +157,7 @@ def test_predictions_follow_weights_loaded_after_fit(classification_data, small_
 
 def test_n_ensemble_is_architecture_a_continued_fit_keeps(classification_data, small_params):
     X, y = classification_data
-    model = SNNClassifier(**dict(small_params, max_iter=2), n_ensemble=2, warm_start=True)
+    model = SNNClassifier(**dict(small_params, max_iter=2, n_ensemble=2), warm_start=True)
     model.fit(X, y)
     before = {name: tensor.clone() for name, tensor in model.module_.state_dict().items()}
     message = r"cannot change: n_ensemble=3 \(fitted with 2\)"

@@ -446,6 +446,9 @@ def test_snn_space_holds_the_paper_grid_and_the_recipe_where_it_exists(spaces):
     assert sgd["n_layers"].values == [2, 3, 4, 8, 16, 32]
     assert sgd["n_units"].values == [256, 512, 1024]
     assert sgd["dropout"] == [0.0, 0.05] and sgd["shape"] == ["rectangular", "conic"]
+    # the paper's single network, whatever the estimator's defaults
+    assert sgd["n_ensemble"] == [1] and sgd["label_smoothing"] == [0.0]
+    assert sgd["standardize"] == [True]
     assert adam["optimizer"] == ["adam"]
     for knob, values in spaces.RECIPE.items():  # searched where the estimator has it
         values = getattr(values, "values", values)
@@ -467,7 +470,7 @@ def test_candidates_start_with_the_defaults_and_never_repeat(spaces):
 
     space = spaces.snn_space(SNNRegressor())
     first = spaces.defaults_of(SNNRegressor(), space)
-    assert first["optimizer"] == "adam" and first["learning_rate"] == 3e-4
+    assert first["optimizer"] == "adam" and first["learning_rate"] == 1e-3
     assert first["max_iter"] == SNNRegressor().max_iter  # searched by the SGD part
     candidates = spaces.sample_candidates(space, 12, seed=5, first=first)
     assert len(candidates) == 12 and candidates[0] == first

@@ -341,6 +341,8 @@ def test_early_stopping_restores_the_best_epoch(classification_data):
     clf = SNNClassifier(
         n_layers=3,
         n_units=128,
+        n_ensemble=1,
+        label_smoothing=0.0,  # a fitted temperature would rescale the kept weights
         learning_rate=0.01,
         early_stopping=True,
         n_iter_no_change=5,
@@ -365,6 +367,8 @@ def test_best_validation_score_is_that_of_the_restored_epoch(classification_data
     clf = SNNClassifier(
         n_layers=2,
         n_units=32,
+        n_ensemble=1,
+        label_smoothing=0.0,  # a fitted temperature would rescale the kept weights
         learning_rate=0.01,
         early_stopping=True,
         tol=0.1,
@@ -399,7 +403,7 @@ def test_max_iter_without_convergence_warns(binary_data):
     with pytest.warns(ConvergenceWarning, match="Maximum iterations") as record:
         SNNClassifier(**small, max_iter=2).fit(X, y)
     assert (
-        "max_iter=2 epochs are not more than n_iter_no_change=50, so the validation loss "
+        "max_iter=2 epochs are not more than n_iter_no_change=20, so the validation loss "
         "could not be seen to stall. The best epoch's weights are kept. Raise max_iter"
     ) in str(record[0].message)
     # Still improving when max_iter runs out, patience shorter than the fit.
@@ -468,7 +472,7 @@ def test_ensemble_predicts_the_mean_of_its_members_probabilities(
 ):
     X, y = classification_data
     y = {"multiclass": y, "binary": y == 1, "multilabel": np.column_stack([y == 0, y == 1])}[kind]
-    clf = SNNClassifier(**small_params, n_ensemble=3, dropout=0.05).fit(X, y)
+    clf = SNNClassifier(**dict(small_params, n_ensemble=3), dropout=0.05).fit(X, y)
     members = _members_probabilities(clf, X)
     assert np.abs(members[0] - members[1]).max() > 0.05, "the members should differ"
     expected = members.mean(axis=0)
@@ -497,7 +501,13 @@ def test_ensemble_predicts_the_mean_of_its_members_probabilities(
 def test_ensemble_validation_loss_is_that_of_the_averaged_prediction(classification_data):
     X, y = classification_data
     clf = SNNClassifier(
-        n_layers=2, n_units=32, learning_rate=0.01, n_ensemble=4, max_iter=15, random_state=0
+        n_layers=2,
+        n_units=32,
+        learning_rate=0.01,
+        n_ensemble=4,
+        label_smoothing=0.0,  # the recorded losses are of the logits before calibration
+        max_iter=15,
+        random_state=0,
     ).fit(X, y)
     valid = clf.net_.train_split.keywords["valid_ds"]
     with torch.no_grad():

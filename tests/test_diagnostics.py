@@ -54,8 +54,10 @@ def _with_activation(network, activation):
 def fitted_classifier(classification_data, small_params):
     X, y = classification_data
     X = X * 10.0 + 3.0  # far from standardized, so that the scaling matters
-    # Plain standardization: the tests compare with inputs standardized by hand.
-    classifier = SNNClassifier(**{**small_params, "dropout": 0.1, "standardize": True})
+    # Plain standardization and no smoothing: the tests compare with inputs
+    # standardized by hand and with torch's plain cross-entropy.
+    params = {**small_params, "dropout": 0.1, "standardize": True, "label_smoothing": 0.0}
+    classifier = SNNClassifier(**params)
     return classifier.partial_fit(X, y, classes=np.unique(y)), X, y
 
 
@@ -205,7 +207,7 @@ def test_gradient_statistics_leave_the_estimator_alone(fitted_classifier):
 
 def test_gradient_statistics_of_a_regressor_use_standardized_targets(regression_data):
     X, y = regression_data
-    regressor = SNNRegressor(n_layers=2, n_units=16, random_state=0, standardize=True)
+    regressor = SNNRegressor(n_layers=2, n_units=16, n_ensemble=1, random_state=0, standardize=True)
     regressor.partial_fit(X, y)
     statistics = gradient_statistics(regressor, X, y)
     module = regressor.module_.eval()
@@ -307,7 +309,9 @@ def test_gradient_statistics_of_an_ensemble_are_each_members_training_gradient(
     classification_data, small_params
 ):
     X, y = classification_data
-    classifier = SNNClassifier(**small_params, n_ensemble=3, standardize=True)
+    classifier = SNNClassifier(
+        **dict(small_params, n_ensemble=3), standardize=True, label_smoothing=0.0
+    )
     classifier.partial_fit(X, y, classes=np.unique(y))
     statistics = gradient_statistics(classifier, X, y)
     assert list(statistics["member"]) == [0, 0, 0, 1, 1, 1, 2, 2, 2]

@@ -34,6 +34,7 @@ GOLDEN = Path(__file__).parent / "data" / "golden_predictions.npz"
 BASE = {
     "n_layers": 2,
     "n_units": 32,
+    "n_ensemble": 1,
     "shape": "rectangular",
     "dropout": 0.0,
     "optimizer": "adam",
@@ -64,6 +65,11 @@ def _classification(n_classes=3, seed=0):
     return X * np.array([1, 100, 0.01, 5, 1, 30, 2]) + np.array([0, 7, -3, 0, 50, 0, 1]), y
 
 
+def _classifier(**params):
+    # The classifier's own training parameter, spelled out like BASE.
+    return SNNClassifier(label_smoothing=0.0, **params)
+
+
 def _regression():
     X, y = make_regression(n_samples=200, n_features=6, noise=2.0, random_state=3)
     return X * 10 + 3, 100 * y - 40
@@ -81,13 +87,13 @@ def _outputs(model, X):
 
 def _case_classifier_early_stopping():
     X, y = _classification()
-    model = SNNClassifier(**{**BASE, "early_stopping": True, "max_iter": 15}).fit(X, y)
+    model = _classifier(**{**BASE, "early_stopping": True, "max_iter": 15}).fit(X, y)
     return _outputs(model, X)
 
 
 def _case_classifier_dropout_weights():
     X, y = _classification(n_classes=2, seed=1)
-    model = SNNClassifier(**{**BASE, "dropout": 0.05})
+    model = _classifier(**{**BASE, "dropout": 0.05})
     model.fit(X, y, sample_weight=_sample_weight(len(y)))
     return _outputs(model, X)
 
@@ -95,14 +101,14 @@ def _case_classifier_dropout_weights():
 def _case_classifier_balanced_multilabel():
     X, y = _classification()
     Y = np.column_stack([y == 0, y == 1, X[:, 0] > 0]).astype(int)
-    model = SNNClassifier(**{**BASE, "class_weight": "balanced"}).fit(X, Y)
+    model = _classifier(**{**BASE, "class_weight": "balanced"}).fit(X, Y)
     return _outputs(model, X)
 
 
 def _case_classifier_balanced_multiclass():
     X, y = _classification()
     keep = (y != 2) | (np.arange(len(y)) % 4 == 0)  # class 2 rare
-    model = SNNClassifier(**{**BASE, "class_weight": "balanced"}).fit(X[keep], y[keep])
+    model = _classifier(**{**BASE, "class_weight": "balanced"}).fit(X[keep], y[keep])
     return _outputs(model, X)
 
 
@@ -110,7 +116,7 @@ def _case_classifier_sparse_conic_sgd():
     X, y = _classification()
     X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
     params = {**BASE, "shape": "conic", "optimizer": "sgd", "learning_rate": 0.05}
-    model = SNNClassifier(**{**params, "early_stopping": True}).fit(X, y)
+    model = _classifier(**{**params, "early_stopping": True}).fit(X, y)
     return _outputs(model, X)
 
 
@@ -131,7 +137,7 @@ def _case_regressor_sparse_multioutput():
 
 def _case_warm_start_new_optimizer():
     X, y = _classification()
-    model = SNNClassifier(**{**BASE, "warm_start": True, "max_iter": 6}).fit(X, y)
+    model = _classifier(**{**BASE, "warm_start": True, "max_iter": 6}).fit(X, y)
     model.set_params(optimizer="sgd", learning_rate=0.02)
     model.fit(X[:150], y[:150])
     return _outputs(model, X)
@@ -149,7 +155,7 @@ def _case_partial_fit_pickled():
 
 def _case_classifier_partial_fit():
     X, y = _classification()
-    model = SNNClassifier(**{**BASE, "dropout": 0.05})
+    model = _classifier(**{**BASE, "dropout": 0.05})
     for start in range(0, 240, 60):
         model.partial_fit(X[start : start + 60], y[start : start + 60], classes=[0, 1, 2])
     return _outputs(model, X)

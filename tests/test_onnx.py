@@ -261,7 +261,7 @@ def test_ensemble_averages_the_members_probabilities(
     X, y = classification_data
     y = {"multiclass": y, "binary": y == 1, "multilabel": np.column_stack([y == 0, y == 1])}[kind]
     X = X.astype(dtype)
-    clf = SNNClassifier(**small_params, n_ensemble=3, dropout=0.05).fit(X, y)
+    clf = SNNClassifier(**dict(small_params, n_ensemble=3), dropout=0.05).fit(X, y)
     label, proba = run_onnx(clf, X, NO_ZIPMAP)
     np.testing.assert_array_equal(label, clf.predict(X).astype(label.dtype))
     atol = 1e-5 if dtype == np.float32 else 1e-12
@@ -276,7 +276,7 @@ def test_ensemble_averages_the_members_probabilities(
 def test_ensemble_regressor_averages_the_members(regression_data, small_params, multi_output):
     X, y = regression_data
     Y = np.column_stack([y, -2.0 * y]) if multi_output else y
-    reg = SNNRegressor(**small_params, n_ensemble=4).fit(X, Y)
+    reg = SNNRegressor(**dict(small_params, n_ensemble=4)).fit(X, Y)
     (prediction,) = run_onnx(reg, X.astype(np.float32))
     expected = reg.predict(X).reshape(prediction.shape)
     np.testing.assert_allclose(prediction, expected, rtol=0, atol=1e-5 * Y.std())
@@ -290,7 +290,7 @@ def test_ensemble_before_opset_18_reduces_with_axes_attributes(
 ):
     X, y = classification_data
     X = X.astype(np.float32)
-    model = Estimator(**small_params, n_ensemble=2).fit(X, y)
+    model = Estimator(**dict(small_params, n_ensemble=2)).fit(X, y)
     onx = skl2onnx.to_onnx(model, X[:1], options=NO_ZIPMAP if Estimator is SNNClassifier else None,
                            target_opset=15)  # fmt: skip
     reductions = [node for node in onx.graph.node if node.op_type.startswith("Reduce")]

@@ -141,11 +141,11 @@ def test_validation_set_of_one_sample_records_no_r2():
 
 @pytest.mark.parametrize(
     ("estimator", "n_rows", "expected"),
-    [(SNNRegressor, 1000, 64), (SNNRegressor, 40, 36), (SNNClassifier, 1000, 64),
+    [(SNNRegressor, 1000, 256), (SNNRegressor, 40, 36), (SNNClassifier, 1000, 256),
      (SNNClassifier, 50, 45)],
 )  # fmt: skip
 def test_auto_batch_size(estimator, n_rows, expected):
-    # "auto": min(64, n) rows of the rows left after the 10% validation split.
+    # "auto": min(256, n) rows of the rows left after the 10% validation split.
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(n_rows, 3)), rng.integers(0, 2, n_rows)
     model = estimator(n_layers=1, n_units=4, max_iter=1, random_state=0)
@@ -176,7 +176,7 @@ def test_targets_beyond_the_first_batch_scaling_say_so(regression_data, small_pa
 
 def test_ensemble_predicts_the_mean_of_its_members(regression_data, small_params):
     X, y = regression_data
-    reg = SNNRegressor(**small_params, n_ensemble=3, dropout=0.05).fit(X, y)
+    reg = SNNRegressor(**dict(small_params, n_ensemble=3), dropout=0.05).fit(X, y)
     inputs = torch.from_numpy(reg._prepare_input(X))
     members = []
     for index in range(3):

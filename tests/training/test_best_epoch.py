@@ -71,6 +71,8 @@ def test_the_estimator_keeps_the_selected_epoch(classification_data):
         random_state=0,
         learning_rate_schedule="one_cycle",
         tol=1e-3,
+        n_ensemble=1,  # evaluation_loss is a single network's validation loss
+        label_smoothing=0.0,  # a fitted temperature would change the kept loss
     ).fit(X, y)
     selector = dict(clf.net_.callbacks_)["best_epoch"]
     losses = np.array(clf.history_[:, "valid_loss"])

@@ -9,6 +9,10 @@ from sklearn.metrics import log_loss
 from sklearn_snn import SNNClassifier, SNNRegressor
 from sklearn_snn.training.net import TensorBatchNet
 
+# One network without label smoothing: no temperature is fitted after a fit, so
+# weights the guard restores give back exactly the probabilities they gave.
+ONE_NETWORK = {"n_layers": 3, "n_units": 32, "n_ensemble": 1, "label_smoothing": 0.0}
+
 
 def interrupt_on_fifth_step(monkeypatch):
     """Make the fifth training step from now on raise KeyboardInterrupt (Ctrl-C)."""
@@ -88,7 +92,9 @@ def test_high_starting_loss_on_few_rows_is_not_divergence():
     # and falls; the guard must leave it alone instead of lowering the step size.
     X = np.random.default_rng(0).normal(size=(3, 3))
     y = np.array([1.0, 2.0, 3.0])
-    reg = SNNRegressor(n_layers=1, n_units=8, max_iter=50, early_stopping=False, random_state=0)
+    reg = SNNRegressor(
+        n_layers=1, n_units=8, n_ensemble=1, max_iter=50, early_stopping=False, random_state=0
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         reg.fit(X, y)
@@ -124,9 +130,7 @@ def test_last_update_that_breaks_the_network_is_undone(early_stopping, max_iter)
     # stopping restores the first, judged on validation data only: broken too.
     X, y = make_classification(300, 8, random_state=0)
     clf = fitted_quietly(
-        SNNClassifier(
-            n_layers=3, n_units=32, max_iter=30, early_stopping=early_stopping, random_state=0
-        ),
+        SNNClassifier(**ONE_NETWORK, max_iter=30, early_stopping=early_stopping, random_state=0),
         X,
         y,
     )
@@ -172,8 +176,8 @@ def test_continued_fit_on_shifted_data_is_not_divergence(how):
 def test_best_loss_skips_diverged_epochs():
     X, y = make_classification(300, 8, random_state=0)
     clf = SNNClassifier(
-        n_layers=3,
-        n_units=32,
+        **ONE_NETWORK,
+        batch_size=64,
         max_iter=8,
         optimizer="sgd",
         learning_rate=10.0,
@@ -190,7 +194,7 @@ def test_best_loss_skips_diverged_epochs():
 def test_interrupted_fit_whose_weights_diverged_keeps_sound_ones(monkeypatch):
     X, y = make_classification(300, 8, random_state=0)
     clf = fitted_quietly(
-        SNNClassifier(n_layers=3, n_units=32, max_iter=30, early_stopping=False, random_state=0),
+        SNNClassifier(**ONE_NETWORK, max_iter=30, early_stopping=False, random_state=0),
         X,
         y,
     )

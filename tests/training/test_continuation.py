@@ -26,14 +26,14 @@ def test_every_changed_architecture_parameter_is_named(fitted):
         check_continuation(changed, config, "cpu")
     message = str(error.value)
     assert "n_layers=2 (fitted with 4)" in message
-    assert "n_ensemble=3 (fitted with 1)" in message
+    assert "n_ensemble=3 (fitted with 4)" in message
     assert "standardize=True (fitted with 'smooth_clip')" in message
 
 
 def test_a_model_saved_before_n_ensemble_counts_as_one_network(fitted):
     params, config = fitted
     old = {key: value for key, value in config.items() if key != "n_ensemble"}
-    assert check_continuation(params, old, "cpu") is None
+    assert check_continuation(dict(params, n_ensemble=1), old, "cpu") is None
     with pytest.raises(ValueError, match="n_ensemble=2"):
         check_continuation(dict(params, n_ensemble=2), old, "cpu")
 

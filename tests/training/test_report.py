@@ -21,7 +21,7 @@ def data():
 
 @pytest.fixture
 def net(data):
-    """The net of a 3-epoch fit stopping on the training loss (patience 50)."""
+    """The net of a 3-epoch fit stopping on the training loss (patience 20)."""
     return SNNClassifier(**TINY, early_stopping=False).fit(*data).net_
 
 
@@ -60,7 +60,7 @@ def test_max_iter_reached_without_stopping_warns(net):
     assert messages == [
         (
             "Maximum iterations (3) reached and the optimization hasn't converged yet: "
-            "max_iter=3 epochs are not more than n_iter_no_change=50, so the training loss "
+            "max_iter=3 epochs are not more than n_iter_no_change=20, so the training loss "
             "could not be seen to stall. Raise max_iter to train longer.",
             ConvergenceWarning,
         )

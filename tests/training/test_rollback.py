@@ -49,7 +49,12 @@ def test_failed_refit_keeps_the_previous_model(classification_data, small_params
 @pytest.mark.usefixtures("quiet_convergence")
 def test_diverged_fit_leaves_an_unfitted_or_the_previous_model(regression_data):
     X, y = regression_data
-    params = dict(n_layers=2, n_units=16, optimizer="sgd", max_iter=5, random_state=0)
+    # Batches of 64: several steps per epoch, so that the guard cannot undo the
+    # step that broke the network and the fit fails.
+    params = dict(
+        n_layers=2, n_units=16, n_ensemble=1, batch_size=64, optimizer="sgd", max_iter=5,
+        random_state=0,
+    )
     reg = SNNRegressor(**params, learning_rate=1e9)
     with pytest.raises(ValueError, match="Training diverged"):
         reg.fit(X, y)

@@ -222,7 +222,9 @@ def test_weights_of_another_architecture_raise_a_clear_error(regression_data):
     # A model saved when a conic network for one output still ended in a 1-unit
     # layer: its weights no longer fit the widths this version builds.
     X, y = regression_data
-    model = SNNRegressor(n_layers=4, n_units=4, shape="conic", max_iter=2, random_state=0)
+    model = SNNRegressor(
+        n_layers=4, n_units=4, shape="conic", n_ensemble=1, max_iter=2, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)

@@ -34,7 +34,7 @@ def test_weights_count_and_nothing_to_fit_gives_one(rng):
 @pytest.mark.parametrize("data", ["binary_data", "classification_data"])
 def test_smoothed_fits_are_calibrated_without_changing_predictions(request, data):
     X, y = request.getfixturevalue(data)
-    params = dict(n_layers=2, n_units=32, learning_rate=0.01, max_iter=40, random_state=0)
+    params = dict(n_layers=2, n_units=32, n_ensemble=1, learning_rate=0.01, max_iter=40, random_state=0)
     clf = SNNClassifier(**params, label_smoothing=0.3, early_stopping=False).fit(X, y)
     temperature = clf.temperature_
     assert temperature < 0.9  # smoothing made the network under-confident
@@ -44,12 +44,14 @@ def test_smoothed_fits_are_calibrated_without_changing_predictions(request, data
     uncalibrated = np.exp(clf._log_proba(raw))
     assert log_loss(y, calibrated) < log_loss(y, uncalibrated)
     np.testing.assert_array_equal(calibrated.argmax(1), uncalibrated.argmax(1))
-    assert SNNClassifier(**params).fit(X, y).temperature_ == 1.0
+    assert SNNClassifier(**params, label_smoothing=0.0).fit(X, y).temperature_ == 1.0
 
 
 def test_a_warm_start_trains_with_the_new_smoothing(classification_data):
     X, y = classification_data
-    clf = SNNClassifier(n_layers=2, n_units=16, max_iter=3, random_state=0, warm_start=True)
+    clf = SNNClassifier(
+        n_layers=2, n_units=16, max_iter=3, label_smoothing=0.0, random_state=0, warm_start=True
+    )
     with pytest.warns(Warning):
         clf.fit(X, y)
     assert clf.net_.criterion_.label_smoothing == 0.0
