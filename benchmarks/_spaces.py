@@ -34,6 +34,9 @@ PAPER_SGD = {
     "shape": ["rectangular", "conic"],
     "max_iter": [100],
 }
+# The paper's network around that grid: one network, plain cross-entropy, plain
+# standardization; set where the estimator has these parameters, whatever its defaults.
+PAPER_NETWORK = {"n_ensemble": 1, "label_smoothing": 0.0, "standardize": True}
 ADAM = {
     "optimizer": ["adam"],
     "learning_rate": [1e-4, 3e-4, 1e-3],
@@ -117,9 +120,15 @@ def snn_space(estimator, quick=False):
     Returns
     -------
     space : list of (float, dict)
-        Parts drawn with equal weight: the SGD grid, then Adam.
+        Parts drawn with equal weight: the SGD grid on the paper's single
+        network (``PAPER_NETWORK``, where the estimator has those parameters),
+        then Adam.
     """
     estimator = estimator.__class__()
+    sgd = dict(QUICK_SGD if quick else PAPER_SGD)
+    for name, value in PAPER_NETWORK.items():
+        if accepted_values(estimator, name, [value]):
+            sgd[name] = [value]
     adam = dict(QUICK_ADAM if quick else ADAM)
     for name, values in RECIPE.items():
         if name == "label_smoothing" and not is_classifier(estimator):
@@ -132,7 +141,7 @@ def snn_space(estimator, quick=False):
             weights = [w for v, w in zip(values.values, values.weights, strict=True) if v in kept]
             kept = Weighted(kept, weights)
         adam[name] = kept
-    return [(0.5, dict(QUICK_SGD if quick else PAPER_SGD)), (0.5, adam)]
+    return [(0.5, sgd), (0.5, adam)]
 
 
 def _draw(values, rng):
