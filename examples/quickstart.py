@@ -25,18 +25,12 @@ X, y = load_breast_cancer(return_X_y=True)
 cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
 
 # %%
-# Grid search over depth. SNNClassifier standardizes its inputs itself. The
-# one-cycle schedule trains each fit for a budget of 100 epochs (warm-up, then a
-# cosine decay) and keeps the best epoch on a held-out tenth of the data.
+# Grid search over depth. SNNClassifier standardizes its inputs itself, and by
+# default trains an ensemble of four SNNs as one batched network, stopping on a
+# held-out tenth of the data and keeping the best epoch.
 search = GridSearchCV(
-    SNNClassifier(
-        n_units=128,
-        learning_rate=3e-4,
-        learning_rate_schedule="one_cycle",
-        max_iter=100,
-        random_state=0,
-    ),
-    {"n_layers": [2, 4, 8]},
+    SNNClassifier(random_state=0),
+    {"n_layers": [4, 8, 16]},
     cv=cv,
     n_jobs=2,
 )
