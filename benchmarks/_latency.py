@@ -66,7 +66,9 @@ def latency_rows(n_layers, n_units, calls_one, calls_many, quick):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        snn = SNNClassifier(n_layers=n_layers, n_units=n_units, max_iter=2, random_state=0)
+        snn = SNNClassifier(
+            n_layers=n_layers, n_units=n_units, n_ensemble=1, max_iter=2, random_state=0
+        )
         snn.fit(X[:2_000], y[:2_000])
         mlp = MLPClassifier(hidden_layer_sizes=(n_units,) * n_layers, max_iter=2, random_state=0)
         mlp.fit(X[:2_000], y[:2_000])

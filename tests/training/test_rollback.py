@@ -52,7 +52,12 @@ def test_diverged_fit_leaves_an_unfitted_or_the_previous_model(regression_data):
     # Batches of 64: several steps per epoch, so that the guard cannot undo the
     # step that broke the network and the fit fails.
     params = dict(
-        n_layers=2, n_units=16, n_ensemble=1, batch_size=64, optimizer="sgd", max_iter=5,
+        n_layers=2,
+        n_units=16,
+        n_ensemble=1,
+        batch_size=64,
+        optimizer="sgd",
+        max_iter=5,
         random_state=0,
     )
     reg = SNNRegressor(**params, learning_rate=1e9)

@@ -34,7 +34,9 @@ def test_weights_count_and_nothing_to_fit_gives_one(rng):
 @pytest.mark.parametrize("data", ["binary_data", "classification_data"])
 def test_smoothed_fits_are_calibrated_without_changing_predictions(request, data):
     X, y = request.getfixturevalue(data)
-    params = dict(n_layers=2, n_units=32, n_ensemble=1, learning_rate=0.01, max_iter=40, random_state=0)
+    params = dict(
+        n_layers=2, n_units=32, n_ensemble=1, learning_rate=0.01, max_iter=40, random_state=0
+    )
     clf = SNNClassifier(**params, label_smoothing=0.3, early_stopping=False).fit(X, y)
     temperature = clf.temperature_
     assert temperature < 0.9  # smoothing made the network under-confident
