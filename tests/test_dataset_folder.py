@@ -234,3 +234,23 @@ def test_every_real_dataset_matches_its_manifest():
                 assert y.nunique() == entry["n_classes"], entry["name"]
         if "n_missing" in entry:
             assert int(X.isna().sum().sum()) == entry["n_missing"], entry["name"]
+
+
+def test_bundled_datasets_make_a_folder_the_loader_reads(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "bundled_datasets", ROOT / "benchmarks" / "bundled_datasets.py"
+    )
+    bundled = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundled)
+    manifest = bundled.write_folder(tmp_path)
+    assert [entry["name"] for entry in manifest] == list(bundled.BUNDLED)
+    assert list_datasets(tmp_path) == manifest
+    tasks = {entry["name"]: entry["task"] for entry in manifest}
+    assert tasks == {
+        "digits": "multiclass", "wine": "multiclass", "iris": "multiclass",
+        "breast_cancer": "binary", "diabetes": "regression",
+    }  # fmt: skip
+    X, y = load_dataset("breast_cancer", data_dir=tmp_path, return_X_y=True)
+    assert X.shape == (569, 30) and sorted(y.unique()) == ["0", "1"]
+    X, y = load_dataset("diabetes", data_dir=tmp_path, return_X_y=True)
+    assert X.shape == (442, 10) and y.dtype == np.float64 and y.min() == 25.0
