@@ -168,7 +168,8 @@ def make_model(name, task, X, categorical, y, seed, n_iter, quick=False, variant
     quick : bool, default=False
         The smaller sklearn-snn space.
     variants : dict, optional
-        Further sklearn-snn models: name to constructor arguments.
+        Further sklearn-snn models: name to constructor arguments
+        (``label_smoothing`` is passed to classifiers only).
     threads : int, default=1
         Threads of pytabkit's RealMLP-TD.
 
@@ -202,8 +203,9 @@ def make_model(name, task, X, categorical, y, seed, n_iter, quick=False, variant
         return Pipeline([("model", snn(random_state=seed))])
     if name == "hist-gb-raw":
         return Pipeline([("model", boost(categorical_features="from_dtype", random_state=seed))])
-    if name in variants:
-        return pipe(snn(random_state=seed, **variants[name]))
+    if name in variants:  # label_smoothing is the classifier's: a regressor goes without
+        params = {k: v for k, v in variants[name].items() if classify or k != "label_smoothing"}
+        return pipe(snn(random_state=seed, **params))
     if name == SNN:
         return pipe(snn(random_state=seed))
     if name == "sklearn-snn-tuned":

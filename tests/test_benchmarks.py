@@ -547,6 +547,17 @@ def test_every_search_gets_the_same_budget_and_starts_at_the_defaults(bench, tas
         assert search.cv.test_size == 0.2 and search.cv.random_state == 1
 
 
+def test_a_variant_passes_label_smoothing_to_classifiers_only(bench):
+    peers = importlib.import_module("_peers")
+    X = pd.DataFrame({"a": np.arange(40.0)})
+    variants = {"plain": {"n_ensemble": 1, "label_smoothing": 0.0}}
+    for task in ("binary", "regression"):
+        model = peers.make_model("plain", task, X, [], np.arange(40) % 2, 0, 5, variants=variants)
+        params = model[-1].get_params()
+        assert params["n_ensemble"] == 1
+        assert params.get("label_smoothing", "absent") == (0.0 if task == "binary" else "absent")
+
+
 def test_run_task_scores_a_fold_and_labels_slow_peers(bench, data_dir):
     task = ("toy_binary", 1, "svm-tuned")
     record = bench.run_task(task, str(data_dir), _protocol(slow_peer_rows=30), {}, 1)
