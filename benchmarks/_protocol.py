@@ -54,8 +54,7 @@ def dataset_seed(seed, dataset):
     seed : int
         A 31-bit seed drawn from ``seed`` and a checksum of the name.
     """
-    sequence = np.random.SeedSequence([seed, zlib.crc32(dataset.encode())])
-    return int(sequence.generate_state(1)[0] >> 1)
+    return _seed(seed, zlib.crc32(dataset.encode()))
 
 
 def fold_seed(seed, dataset, fold):
@@ -79,8 +78,12 @@ def fold_seed(seed, dataset, fold):
     seed : int
         A 31-bit seed.
     """
-    sequence = np.random.SeedSequence([seed, zlib.crc32(dataset.encode()), fold])
-    return int(sequence.generate_state(1)[0] >> 1)
+    return _seed(seed, zlib.crc32(dataset.encode()), fold)
+
+
+def _seed(*entropy):
+    """A 31-bit seed drawn from the integers ``entropy``."""
+    return int(np.random.SeedSequence(list(entropy)).generate_state(1)[0] >> 1)
 
 
 def _stratifiable(y, task, n_splits=2):
