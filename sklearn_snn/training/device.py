@@ -64,8 +64,9 @@ def fit_threads(device, work):
     """Train with one torch thread where the steps are too small to share out.
 
     On the CPU, a step whose largest layer takes fewer than ``2**23``
-    multiply-adds (``batch_size * fan_in * fan_out``; the defaults take
-    ``64 * 256 * 256``) runs on one thread: as fast as on two on an idle
+    multiply-adds (``batch_size * fan_in * fan_out``, of one member for an
+    ensemble; the defaults' hidden layers take ``256 * 128 * 128``) runs on one
+    thread: as fast as on two on an idle
     machine, and several times faster when another process or a parallel
     search (``n_jobs``) shares the cores. Larger steps keep the caller's
     setting. torch's thread count is restored afterwards, also on errors.
