@@ -173,12 +173,13 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
             if reset:
                 self.net_ = self._build_net(train_data.X.shape[1], seed, device)
+            kept = None if reset else self._uncalibrate()
             prior_loss = self._prior_loss(train_data.y.cpu().numpy(), weights_of(train_data))
             epochs = 1 if partial else self.max_iter
             epochs_before = len(self.net_.history)
             recovered = self._train(train_data, valid_data, epochs, partial, prior_loss)
-            if not partial:
-                self._calibrate(valid_data if valid_data is not None else train_data)
+            held_out = valid_data if valid_data is not None else train_data
+            self._calibrate(None if partial else held_out, kept)
             attributes, messages = fit_report(
                 self.net_,
                 epochs_before=epochs_before,
@@ -331,8 +332,14 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """Float64 sample weights of the training rows (class weights multiplied in)."""
         return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
-    def _calibrate(self, data):
-        """After a full ``fit``: calibrate the trained net on ``data`` (held-out if any)."""
+    def _uncalibrate(self):
+        """Before a continued fit: undo the calibration; return what ``_calibrate`` keeps."""
+
+    def _calibrate(self, data, kept):
+        """After training: calibrate on ``data`` (held-out if any; None for ``partial_fit``).
+
+        ``kept`` is what :meth:`_uncalibrate` returned for a continued fit, else None.
+        """
 
     @abstractmethod
     def _encode_targets(self, y, *, reset, classes):

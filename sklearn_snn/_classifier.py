@@ -24,7 +24,7 @@ from .training.labels import (
     prior_loss,
 )
 from .training.standardization import NO_COLUMNS
-from .training.temperature import calibrate_temperature
+from .training.temperature import calibrate_temperature, fold_temperature
 
 
 @fill_doc
@@ -59,7 +59,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         prediction; an ensemble's members' logits are each divided by it
         before their probabilities are averaged, which may change the class
         of a row on which they disagree.
-        ``partial_fit`` trains with the smoothing and does not calibrate.
+        ``partial_fit`` trains with the smoothing and keeps the temperature
+        of the latest ``fit`` (1.0 if there was none).
 
     Attributes
     ----------
@@ -67,8 +68,12 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         Class labels.
 
     temperature_ : float
-        Temperature that the latest ``fit`` divided the logits by, folded
-        into the output layer's weights (1.0 without ``label_smoothing``).
+        Temperature that the latest ``fit`` divided the trained logits by,
+        folded into the output layer's weights (1.0 without
+        ``label_smoothing``). A continued fit (``warm_start``,
+        ``partial_fit``) first takes it out again and trains the network's
+        own logits; ``fit`` then fits a new one, ``partial_fit`` folds the
+        same one back in.
 
     {attributes}
 
@@ -385,11 +390,21 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     def _criterion(self):
         return classification_loss(self._label_binarizer.y_type_, self.label_smoothing)
 
-    def _calibrate(self, data):
-        self.temperature_ = 1.0
-        if self.label_smoothing > 0:
+    def _uncalibrate(self):
+        # A continued fit trains the network's own logits, not the calibrated ones.
+        temperature = getattr(self, "temperature_", 1.0)  # None: saved before it existed
+        fold_temperature(self.net_.module_, 1.0 / temperature)
+        return temperature
+
+    def _calibrate(self, data, kept):
+        if data is None:  # partial_fit holds nothing out: keep the latest fit's temperature
+            self.temperature_ = 1.0 if kept is None else kept
+            fold_temperature(self.net_.module_, self.temperature_)
+        elif self.label_smoothing > 0:
             kind = self._label_binarizer.y_type_
             self.temperature_ = calibrate_temperature(self.net_, data, kind)
+        else:
+            self.temperature_ = 1.0
 
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"

@@ -110,8 +110,24 @@ def calibrate_temperature(net, data, kind):
 
     target, weight = data.y.cpu().numpy(), data.weight.cpu().numpy()
     temperature = fit_temperature(raw.double().cpu().numpy(), target, weight, kind, combine)
+    fold_temperature(net.module_, temperature)
+    return temperature
+
+
+def fold_temperature(module, temperature):
+    """Divide the output layer of ``module`` (every member's) by ``temperature``, in place.
+
+    ``fold_temperature(module, 1 / T)`` takes a folded ``T`` out again, so
+    that a continued fit trains the network's own logits.
+
+    Parameters
+    ----------
+    module : SelfNormalizingNetwork or SelfNormalizingEnsemble
+        Network with an ``output`` layer.
+    temperature : float
+        Positive divisor; 1.0 leaves the layer as it is.
+    """
     if temperature != 1.0:
         with torch.no_grad():
-            net.module_.output.weight.div_(temperature)
-            net.module_.output.bias.div_(temperature)
-    return temperature
+            module.output.weight.div_(temperature)
+            module.output.bias.div_(temperature)

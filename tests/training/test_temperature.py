@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.special import log_softmax
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 
 from sklearn_snn import SNNClassifier
@@ -97,3 +98,34 @@ def test_an_ensemble_is_calibrated_on_its_averaged_probabilities(request, data):
     assert log_loss(y, calibrated) < log_loss(y, uncalibrated)
     # Scaling each member's logits before averaging may flip a row where they disagree.
     assert np.mean(calibrated.argmax(1) == uncalibrated.argmax(1)) > 0.98
+
+
+def _smoothed(**params):
+    base = dict(n_layers=2, n_units=32, n_ensemble=1, learning_rate=0.01, max_iter=40)
+    return SNNClassifier(**base, label_smoothing=0.3, early_stopping=False, random_state=0, **params)
+
+
+def test_a_warm_start_trains_and_calibrates_the_networks_own_logits(classification_data):
+    X, y = classification_data
+    clf = _smoothed(warm_start=True).fit(X, y)
+    first = clf.temperature_
+    assert first < 0.9
+    logits = clf.decision_function(X)
+    # A continued fit that barely moves the weights finds the same temperature
+    # again: it calibrates the trained logits, not the calibrated ones (T ≈ 1).
+    clf.set_params(optimizer="sgd", learning_rate=1e-9, max_iter=2)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.temperature_ == pytest.approx(first, rel=1e-3)
+    np.testing.assert_allclose(clf.decision_function(X), logits, rtol=1e-3, atol=1e-4)
+
+
+def test_partial_fit_keeps_the_latest_fits_temperature(classification_data):
+    X, y = classification_data
+    clf = _smoothed().fit(X, y)
+    first, logits = clf.temperature_, clf.decision_function(X)
+    clf.set_params(optimizer="sgd", learning_rate=1e-9).partial_fit(X, y)
+    assert clf.temperature_ == first
+    np.testing.assert_allclose(clf.decision_function(X), logits, rtol=1e-3, atol=1e-4)
+    fresh = _smoothed().partial_fit(X, y, classes=np.unique(y))
+    assert fresh.temperature_ == 1.0
