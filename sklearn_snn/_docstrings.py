@@ -150,7 +150,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         Missing values (NaN, ``pd.NA``) of numeric columns are imputed with
         the training mean, plus an indicator column for each feature that had
         missing values in ``fit``. The encoding is learned by the first fit and
-        kept by continued fits; see :mod:`sklearn_snn.training.encoding`."""
+        kept by continued fits, which refuse a ``categorical_features`` that
+        selects other columns; see :mod:`sklearn_snn.training.encoding`."""
 
 ATTRIBUTES_DOC = """n_features_in_ : int
         Number of features seen during ``fit``.

@@ -130,6 +130,35 @@ def check_same_kinds(X, kinds):
             )
 
 
+def check_same_categorical(X, categorical_features, fitted):
+    """Refuse a continued fit whose ``categorical_features`` select other columns.
+
+    The encoding is learned by the first fit and kept by continued fits, so
+    a changed selection would be ignored without a word.
+
+    Parameters
+    ----------
+    X : object
+        Input data of the continued fit.
+    categorical_features : "from_dtype", array-like or None
+        The estimator's parameter now.
+    fitted : ndarray of bool of shape (n_features,)
+        The columns the fitted encoding treats as categorical.
+    """
+    if isinstance(categorical_features, str) and not hasattr(X, "dtypes"):
+        return  # a DataFrame's dtypes named the columns; check_same_kinds covers frames
+    mask = categorical_mask(X, categorical_features)
+    mask = np.zeros(len(fitted), dtype=bool) if mask is None else mask
+    if mask.shape != fitted.shape or not np.array_equal(mask, fitted):
+        now, then = np.flatnonzero(mask).tolist(), np.flatnonzero(fitted).tolist()
+        raise ValueError(
+            f"categorical_features selects the columns {now} now, but the network was "
+            f"fitted with {then} encoded as categories; warm_start and partial_fit keep "
+            "the fitted encoding. Restore categorical_features, or fit a new network "
+            "(warm_start=False and fit)."
+        )
+
+
 def _is_categorical_dtype(dtype):
     import pandas as pd
 

@@ -39,7 +39,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from .checks import explain_column_error
-from .columns import categorical_mask, check_same_kinds, column_kinds
+from .columns import categorical_mask, check_same_categorical, check_same_kinds, column_kinds
 from .state import draw_seed
 
 MAX_ONE_HOT_CATEGORIES = 50
@@ -76,6 +76,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
         categorical = getattr(estimator, "_categorical", None)  # None: saved before it existed
         check_same_kinds(X, getattr(estimator, "_column_kinds", None))
     no_y = isinstance(y, str) and y == "no_validation"
+    if not (reset or no_y or categorical is None):
+        check_same_categorical(X, estimator.categorical_features, categorical)
     checks = {
         "reset": reset,
         "skip_check_array": categorical is not None and bool(categorical.any()),

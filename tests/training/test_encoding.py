@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
@@ -192,6 +193,26 @@ def test_warm_start_keeps_the_encoding(table):
     encoder = clf._column_encoder
     clf.fit(frame[:150], y[:150])
     assert clf._column_encoder is encoder
+
+
+def test_a_continued_fit_refuses_other_categorical_columns(table):
+    frame, y = table
+    clf = SNNClassifier(**{**TINY, "warm_start": True}).fit(frame, y)
+    # The same columns named another way keep the encoding.
+    clf.set_params(categorical_features=["colour", "size", "member"]).fit(frame, y)
+    clf.set_params(categorical_features=[2, 3, 4]).partial_fit(frame, y)
+    weights = clf.module_.output.weight.detach().clone()
+    for changed in (["colour", "size"], [2, 3, 4, 5], None):
+        clf.set_params(categorical_features=changed)
+        with pytest.raises(ValueError, match=r"selects the columns .* fitted with \[2, 3, 4\]"):
+            clf.fit(frame, y)
+        with pytest.raises(ValueError, match="keep the fitted encoding"):
+            clf.partial_fit(frame, y)
+    assert torch.equal(clf.module_.output.weight, weights)
+    numeric = np.arange(40.0).reshape(20, 2)
+    clf = SNNClassifier(**{**TINY, "warm_start": True}).fit(numeric, np.arange(20) % 2)
+    with pytest.raises(ValueError, match=r"selects the columns \[1\] now, but .* with \[\]"):
+        clf.set_params(categorical_features=[1]).fit(numeric, np.arange(20) % 2)
 
 
 def test_pickle_and_skops_round_trips(table, tmp_path):
