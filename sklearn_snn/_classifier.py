@@ -392,7 +392,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
     def _uncalibrate(self):
         # A continued fit trains the network's own logits, not the calibrated ones.
-        temperature = getattr(self, "temperature_", 1.0)  # None: saved before it existed
+        temperature = getattr(self, "temperature_", 1.0)  # absent: saved before it existed
         fold_temperature(self.net_.module_, 1.0 / temperature)
         return temperature
 
