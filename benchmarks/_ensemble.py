@@ -2,12 +2,12 @@
 
 ``SNNClassifier(n_ensemble=k)`` trains its members as one batched network.
 These rows time its whole ``fit`` for each ``k`` on the same data
-(``make_classification``, 2,000 x 20, two classes) with Adam on batches of 64
-(the defaults when the published rows were measured) at a fixed number of
-epochs (``early_stopping=False``, ``n_iter_no_change`` above ``max_iter``,
-``tol=0``), for the previous default
-architecture (4 x 256) and a small one (2 x 32), where the fixed cost of a
-step weighs more. The fits of the member counts are interleaved, so that
+(``make_classification``, 2,000 x 20, two classes) with the default Adam at a
+fixed number of epochs (``early_stopping=False``, ``n_iter_no_change`` above
+``max_iter``, ``tol=0``), for the default architecture (4 x 128) at the default
+batch size (``"auto"``: 256 rows here), the previous defaults (4 x 256 on
+batches of 64) and a small network (2 x 32), where the fixed cost of a step
+weighs more. The fits of the member counts are interleaved, so that
 load from other processes hits all alike, and each time is a median over the
 repeats; ``ratios`` divide it by the time of one network. The fit picks its
 own torch threads (``sklearn_snn/training/device.py``), counting every
@@ -27,12 +27,13 @@ from sklearn_snn import SNNClassifier
 N_SAMPLES, N_FEATURES = 2_000, 20
 
 
-def _fit_seconds(X, y, n_layers, n_units, n_ensemble, epochs, device):
+def _fit_seconds(X, y, network, n_ensemble, epochs, device):
+    n_layers, n_units, batch_size = network
     model = SNNClassifier(
         n_layers=n_layers,
         n_units=n_units,
         n_ensemble=n_ensemble,
-        batch_size=64,
+        batch_size=batch_size,
         max_iter=epochs,
         early_stopping=False,
         n_iter_no_change=epochs + 1,
@@ -52,8 +53,8 @@ def ensemble_rows(architectures, members, epochs, repeats, device="cpu"):
 
     Parameters
     ----------
-    architectures : list of (int, int)
-        ``(n_layers, n_units)`` of each row.
+    architectures : list of (int, int, int or "auto")
+        ``(n_layers, n_units, batch_size)`` of each row.
     members : list of int
         Member counts to time; the first is the reference of the ratios.
     epochs : int
@@ -71,13 +72,14 @@ def ensemble_rows(architectures, members, epochs, repeats, device="cpu"):
     """
     X, y = make_classification(N_SAMPLES, N_FEATURES, random_state=0)
     rows = []
-    for n_layers, n_units in architectures:
+    for network in architectures:
+        n_layers, n_units, batch_size = network
         for k in members:  # warm-up, untimed
-            _fit_seconds(X[:256], y[:256], n_layers, n_units, k, 1, device)
+            _fit_seconds(X[:256], y[:256], network, k, 1, device)
         times = {k: [] for k in members}
         for _ in range(repeats):
             for k in members:
-                times[k].append(_fit_seconds(X, y, n_layers, n_units, k, epochs, device))
+                times[k].append(_fit_seconds(X, y, network, k, epochs, device))
         median = {k: statistics.median(values) for k, values in times.items()}
         rows.append(
             {
@@ -85,7 +87,7 @@ def ensemble_rows(architectures, members, epochs, repeats, device="cpu"):
                 "n_features": N_FEATURES,
                 "n_layers": n_layers,
                 "n_units": n_units,
-                "batch_size": 64,
+                "batch_size": min(256, N_SAMPLES) if batch_size == "auto" else batch_size,
                 "epochs": epochs,
                 "device": device,
                 "median_s": median,
@@ -107,12 +109,14 @@ def print_ensemble(rows):
     for row in rows:
         times = " | ".join(f"{row['median_s'][k]:.2f} s" for k in members)
         ratio = " | ".join(f"{row['ratios'][k]:.2f}" for k in others)
-        print(f"| {row['n_layers']}x{row['n_units']}, {row['epochs']} epochs | {times} | {ratio} |")
+        network = f"{row['n_layers']}x{row['n_units']}, batch {row['batch_size']}"
+        print(f"| {network}, {row['epochs']} epochs | {times} | {ratio} |")
 
 
 def run_ensemble(args, machine):
     """``bench_speed.py --ensemble``: time and print the rows, write ``ensemble_<device>.json``."""
-    architectures = [(2, 32)] if args.quick else [(4, 256), (2, 32)]
+    small = (2, 32, "auto")
+    architectures = [small] if args.quick else [(4, 128, "auto"), (4, 256, 64), small]
     epochs = 1 if args.quick else 10
     members = [1, 3] if args.quick else [1, 8]
     rows = ensemble_rows(architectures, members, epochs, args.repeats, args.device)

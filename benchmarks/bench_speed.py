@@ -43,7 +43,7 @@ MLPClassifier and the ONNX graph in onnxruntime; see ``_latency.py``)::
     python benchmarks/bench_speed.py --latency
 
 Fit time of ``n_ensemble=8`` against one network (2,000 x 20, default
-settings, 10 epochs; 4x256 and 2x32; see ``_ensemble.py``)::
+settings, 10 epochs; 4x128, 4x256 on batches of 64, and 2x32; see ``_ensemble.py``)::
 
     python benchmarks/bench_speed.py --ensemble --repeats 5
 """

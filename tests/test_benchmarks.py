@@ -706,7 +706,7 @@ def test_speed_benchmark_ensemble_rows_write_consistent_ratios(tmp_path):
     subprocess.run(command, check=True, capture_output=True, timeout=300)
     report = json.loads((tmp_path / "ensemble_cpu.json").read_text())
     (row,) = report["ensemble"]
-    assert (row["n_layers"], row["n_units"], row["epochs"]) == (2, 32, 1)
+    assert (row["n_layers"], row["n_units"], row["epochs"], row["batch_size"]) == (2, 32, 1, 256)
     median = row["median_s"]
     assert set(median) == {"1", "3"} and all(seconds > 0 for seconds in median.values())
     assert row["ratios"]["3"] == pytest.approx(median["3"] / median["1"])
