@@ -130,11 +130,13 @@ def check_same_kinds(X, kinds):
             )
 
 
-def check_same_categorical(X, categorical_features, fitted):
-    """Refuse a continued fit whose ``categorical_features`` select other columns.
+def check_same_categorical(X, categorical_features, fitted_features, fitted):
+    """Refuse a continued fit whose changed ``categorical_features`` select other columns.
 
     The encoding is learned by the first fit and kept by continued fits, so
-    a changed selection would be ignored without a word.
+    a changed selection would be ignored without a word. An unchanged
+    parameter passes: how the data's column types may change is
+    :func:`check_same_kinds`' concern.
 
     Parameters
     ----------
@@ -142,11 +144,13 @@ def check_same_categorical(X, categorical_features, fitted):
         Input data of the continued fit.
     categorical_features : "from_dtype", array-like or None
         The estimator's parameter now.
+    fitted_features : "from_dtype", array-like or None
+        The parameter when the encoding was learned.
     fitted : ndarray of bool of shape (n_features,)
         The columns the fitted encoding treats as categorical.
     """
-    if isinstance(categorical_features, str) and not hasattr(X, "dtypes"):
-        return  # a DataFrame's dtypes named the columns; check_same_kinds covers frames
+    if _same_selection(categorical_features, fitted_features):
+        return
     mask = categorical_mask(X, categorical_features)
     mask = np.zeros(len(fitted), dtype=bool) if mask is None else mask
     if mask.shape != fitted.shape or not np.array_equal(mask, fitted):
@@ -157,6 +161,13 @@ def check_same_categorical(X, categorical_features, fitted):
             "the fitted encoding. Restore categorical_features, or fit a new network "
             "(warm_start=False and fit)."
         )
+
+
+def _same_selection(a, b):
+    """Whether two ``categorical_features`` values are the same value."""
+    if a is None or b is None or isinstance(a, str) or isinstance(b, str):
+        return type(a) is type(b) and a == b
+    return np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
 
 
 def _is_categorical_dtype(dtype):

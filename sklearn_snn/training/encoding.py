@@ -76,8 +76,9 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
         categorical = getattr(estimator, "_categorical", None)  # None: saved before it existed
         check_same_kinds(X, getattr(estimator, "_column_kinds", None))
     no_y = isinstance(y, str) and y == "no_validation"
-    if not (reset or no_y or categorical is None):
-        check_same_categorical(X, estimator.categorical_features, categorical)
+    if not (reset or no_y) and hasattr(estimator, "_fitted_categorical_features"):
+        fitted_features = estimator._fitted_categorical_features  # absent: saved before
+        check_same_categorical(X, estimator.categorical_features, fitted_features, categorical)
     checks = {
         "reset": reset,
         "skip_check_array": categorical is not None and bool(categorical.any()),
@@ -102,6 +103,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
     if reset:
         kind = target_type(y, regression=estimator._y_numeric)
         estimator._categorical, estimator._column_kinds = categorical, column_kinds(X, categorical)
+        estimator._fitted_categorical_features = estimator.categorical_features
         estimator._column_encoder, X_checked = fit_encoder(
             X_checked, y, categorical, target_type=kind, random_state=estimator.random_state
         )

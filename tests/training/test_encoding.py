@@ -201,6 +201,9 @@ def test_a_continued_fit_refuses_other_categorical_columns(table):
     # The same columns named another way keep the encoding.
     clf.set_params(categorical_features=["colour", "size", "member"]).fit(frame, y)
     clf.set_params(categorical_features=[2, 3, 4]).partial_fit(frame, y)
+    # An unchanged parameter leaves the data's column types to check_same_kinds.
+    clf.set_params(categorical_features="from_dtype")
+    clf.partial_fit(frame.assign(member=frame["member"].astype(int)), y)
     weights = clf.module_.output.weight.detach().clone()
     for changed in (["colour", "size"], [2, 3, 4, 5], None):
         clf.set_params(categorical_features=changed)
