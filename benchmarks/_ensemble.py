@@ -48,6 +48,11 @@ def _fit_seconds(X, y, network, n_ensemble, epochs, device):
         return time.perf_counter() - start
 
 
+def _batch_rows(batch_size):
+    """Rows per batch of a fit on all ``N_SAMPLES`` rows (``"auto"`` resolved as the fit does)."""
+    return min(SNNClassifier._auto_batch_size, N_SAMPLES) if batch_size == "auto" else batch_size
+
+
 def ensemble_rows(architectures, members, epochs, repeats, device="cpu"):
     """Median fit seconds per member count, for each architecture.
 
@@ -87,7 +92,7 @@ def ensemble_rows(architectures, members, epochs, repeats, device="cpu"):
                 "n_features": N_FEATURES,
                 "n_layers": n_layers,
                 "n_units": n_units,
-                "batch_size": min(256, N_SAMPLES) if batch_size == "auto" else batch_size,
+                "batch_size": _batch_rows(batch_size),
                 "epochs": epochs,
                 "device": device,
                 "median_s": median,
