@@ -63,7 +63,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         dropout=0.0,
         n_ensemble=4,
         optimizer="adam",
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         learning_rate_schedule="constant",
         weight_decay=0.0,
         batch_size="auto",

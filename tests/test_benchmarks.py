@@ -470,7 +470,7 @@ def test_candidates_start_with_the_defaults_and_never_repeat(spaces):
 
     space = spaces.snn_space(SNNRegressor())
     first = spaces.defaults_of(SNNRegressor(), space)
-    assert first["optimizer"] == "adam" and first["learning_rate"] == 1e-3
+    assert first["optimizer"] == "adam" and first["learning_rate"] == 3e-3  # its own default
     assert first["max_iter"] == SNNRegressor().max_iter  # searched by the SGD part
     candidates = spaces.sample_candidates(space, 12, seed=5, first=first)
     assert len(candidates) == 12 and candidates[0] == first

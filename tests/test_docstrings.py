@@ -42,7 +42,7 @@ def test_fill_doc_inserts_the_classes_own_learning_rate():
     assert "n_iter_" in _documented("Attributes", Dummy)
 
 
-@pytest.mark.parametrize(("Estimator", "default"), [(SNNClassifier, 1e-3), (SNNRegressor, 1e-3)])
+@pytest.mark.parametrize(("Estimator", "default"), [(SNNClassifier, 1e-3), (SNNRegressor, 3e-3)])
 def test_each_estimator_shows_its_learning_rate_default(Estimator, default):
     assert _signature(Estimator)["learning_rate"].default == default
     documented = _documented("Parameters", Estimator)["learning_rate"]
