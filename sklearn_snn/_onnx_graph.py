@@ -6,6 +6,8 @@ converter runs.
 
 import numpy as np
 
+from .nn.input_shaping import SATURATION
+
 
 class Graph:
     """Nodes and constants of one converter, in the graph's float precision.
@@ -58,6 +60,9 @@ class Graph:
         bounds = np.full(n_features, np.inf)  # d / inf = 0: other columns pass unchanged
         bounds[columns] = bound
         deviation = self.node("Sub", [x, self.constant(np.array([center]))])
+        limits = bounds * SATURATION  # as smooth_clip: the square must not overflow
+        deviation = self.node("Min", [deviation, self.constant(limits)])
+        deviation = self.node("Max", [deviation, self.constant(-limits)])
         relative = self.node("Div", [deviation, self.constant(bounds)])
         squared = self.node("Mul", [relative, relative])
         root = self.node("Sqrt", [self.node("Add", [squared, self.constant(np.array([1.0]))])])

@@ -70,6 +70,25 @@ def test_smooth_clip_keeps_far_rows_in_the_targets_range(regression_data, small_
     assert clipped.score(X, y) > 0.95 and plain.score(X, y) > 0.95
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_smooth_clip_saturates_where_the_square_would_overflow(regression_data, small_params):
+    # Every row beyond a million standard deviations is clipped to the same
+    # bound, also where the square of its deviation leaves float64's range
+    # (which once sent such rows back to the centre).
+    X, y = regression_data
+    reg = SNNRegressor(**small_params, standardize="smooth_clip").fit(X, y)
+    far = np.repeat(X[:1], 6, axis=0)
+    steps = np.array([1e6, 1e160, 1e300, -1e6, -1e160, -1e300])
+    far[:, 0] = X[:, 0].mean() + steps * X[:, 0].std()
+    centre = far[:1].copy()
+    centre[:, 0] = X[:, 0].mean()
+    prediction = reg.predict(far)
+    np.testing.assert_allclose(prediction[1:3], prediction[0], rtol=1e-9)
+    np.testing.assert_allclose(prediction[4:], prediction[3], rtol=1e-9)
+    assert abs(prediction[0] - prediction[3]) > 0.1 * y.std()  # the two bounds differ
+    assert abs(prediction[1] - reg.predict(centre)[0]) > 0.01 * y.std()
+
+
 def test_smooth_clip_gives_finite_probabilities_far_outside(classification_data, small_params):
     X, y = classification_data
     clf = SNNClassifier(**small_params, standardize="smooth_clip").fit(X, y)

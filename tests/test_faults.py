@@ -217,6 +217,14 @@ def test_extreme_magnitudes_train_or_raise_a_clear_error(case):
         _check_outputs(model, X)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_overflowing_statistics_raise_before_any_numpy_warning():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    labels = (X[:, 1] > 0).astype(int)
+    with pytest.raises(ValueError, match=r"Feature\(s\) \[0\] are too large to standardize"):
+        SNNClassifier(**TINY).fit(np.column_stack([X[:, 0] * 1e300, X[:, 1:]]), labels)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
 def test_finite_inputs_near_float64_limit_at_predict(

@@ -11,6 +11,9 @@ al. 2024).
 import numpy as np
 
 CLIP_BOUND = 3.0
+# Beyond this many bounds from the centre the clipped value is ``±bound`` to the
+# last float32 and float64 digit; the square of the deviation would overflow.
+SATURATION = 1e8
 
 
 def smooth_clip(values, center, bound):
@@ -35,10 +38,11 @@ def smooth_clip(values, center, bound):
     --------
     >>> import numpy as np
     >>> from sklearn_snn.nn.input_shaping import smooth_clip
-    >>> smooth_clip(np.array([0.0, 1.0, 3.0, 1e6]), 0.0, 3.0).round(4).tolist()
-    [0.0, 0.9487, 2.1213, 3.0]
+    >>> smooth_clip(np.array([0.0, 1.0, 3.0, 1e6, -1e300]), 0.0, 3.0).round(4).tolist()
+    [0.0, 0.9487, 2.1213, 3.0, -3.0]
     """
-    deviation = values - center
+    limit = SATURATION * bound
+    deviation = np.clip(values - center, -limit, limit)  # no overflow in the square
     return center + deviation / np.sqrt(1.0 + (deviation / bound) ** 2)
 
 

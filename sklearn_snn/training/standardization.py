@@ -137,9 +137,11 @@ def standardization_statistics(data, indices, weights, what):
     """
     scaler = StandardScaler(with_mean=not sp.issparse(data))
     weights = weights / np.mean(weights)  # only ratios matter; 1e20 loses the scale
-    for start in range(0, len(indices), _SCALER_CHUNK_ROWS):
-        rows = indices[start : start + _SCALER_CHUNK_ROWS]
-        scaler.partial_fit(data[rows], sample_weight=weights[start : start + len(rows)])
+    # Overflowing statistics are refused below with a message that names the columns.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, len(indices), _SCALER_CHUNK_ROWS):
+            rows = indices[start : start + _SCALER_CHUNK_ROWS]
+            scaler.partial_fit(data[rows], sample_weight=weights[start : start + len(rows)])
     if scaler.mean_ is None:
         raise AssertionError("StandardScaler did not compute means")
     check_standardization(scaler.mean_, scaler.scale_, what)
