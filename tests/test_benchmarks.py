@@ -710,3 +710,34 @@ def test_speed_benchmark_ensemble_rows_write_consistent_ratios(tmp_path):
     median = row["median_s"]
     assert set(median) == {"1", "3"} and all(seconds > 0 for seconds in median.values())
     assert row["ratios"]["3"] == pytest.approx(median["3"] / median["1"])
+
+
+@pytest.fixture(scope="module")
+def feature_probe(bench):
+    return importlib.import_module("probe_periodic_features")
+
+
+def test_periodic_features_keep_the_columns_and_add_bounded_cosines(feature_probe):
+    X = np.random.default_rng(0).normal(size=(50, 3)) * [1.0, 10.0, 1000.0]
+    X[0, 2] = 1e9  # clipped to 10 standard deviations before the cosines
+    features = feature_probe.PeriodicFeatures(n_frequencies=4, sigma=0.3, random_state=1)
+    out = features.fit_transform(X)
+    assert out.shape == (50, 3 * (1 + 4))
+    standardized = (X - X.mean(axis=0)) / X.std(axis=0)
+    np.testing.assert_allclose(out[:, :3], np.clip(standardized, -10, 10))
+    assert np.abs(out[:, 3:]).max() <= 1.0
+    again = feature_probe.PeriodicFeatures(n_frequencies=4, sigma=0.3, random_state=1)
+    np.testing.assert_array_equal(again.fit_transform(X), out)
+    np.testing.assert_allclose(  # column 1's second frequency
+        out[:, 3 + 4 + 1],
+        np.cos(2 * np.pi * out[:, 1] * features.frequencies_[1, 1] + features.phases_[1, 1]),
+    )
+
+
+def test_feature_probe_scores_five_folds(feature_probe, data_dir, capsys):
+    feature_probe.main(["spline", "4", "toy_regression", "--data-dir", str(data_dir)])
+    lines = capsys.readouterr().out.splitlines()
+    records = [json.loads(line) for line in lines[:-1]]
+    assert [r["fold"] for r in records] == [0, 1, 2, 3, 4]
+    assert all(r["score"] > 0.8 for r in records)  # a linear target on 96 training rows
+    assert lines[-1].startswith("toy_regression spline 4 mean R²")

@@ -119,3 +119,23 @@ def test_stacking_beside_random_forest_and_svc(classification_data, small_params
 
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+def test_spline_recipe_of_the_hyperparameter_guide():
+    # The guide's pipeline: the columns beside their cubic splines, then the regressor.
+    from sklearn.pipeline import FunctionTransformer, make_union
+    from sklearn.preprocessing import SplineTransformer
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-3, 3, size=(300, 2))
+    y = np.sin(2 * X[:, 0]) + 0.1 * X[:, 1]
+    splines = SplineTransformer(n_knots=10, knots="quantile", extrapolation="constant")
+    model = make_pipeline(
+        make_union(FunctionTransformer(), splines),
+        SNNRegressor(n_ensemble=2, random_state=0),
+    )
+    model.fit(X[:200], y[:200])
+    assert model.score(X[200:], y[200:]) > 0.95
+    assert model[-1].n_features_in_ == 2 + 2 * (10 + 2)  # 12 cubic splines per column
+    far = model.predict(np.array([[1e6, 0.0], [-1e300, 0.0]]))
+    assert np.all(np.abs(far) < 3)  # on the targets' scale
