@@ -1,8 +1,9 @@
-"""Development probe: the default SNNRegressor with per-column input features in front.
+"""Development probe: the default estimators with per-column input features in front.
 
 Scores, on the folds of ``bench_accuracy.py`` (5 folds, at most 10,000 rows, seed 0, the
-same one-hot preprocessing), the default :class:`~sklearn_snn.SNNRegressor` alone
-(``plain``) and in a pipeline after one of two per-column feature expansions:
+same one-hot preprocessing), the default :class:`~sklearn_snn.SNNRegressor` or
+:class:`~sklearn_snn.SNNClassifier` alone (``plain``) and in a pipeline after one of two
+per-column feature expansions:
 
 - ``periodic``: every column standardized, clipped to ±10, and joined by
   ``cos(2π w x + b)`` for ``--frequencies`` fixed random ``w ~ N(0, sigma²)`` and
@@ -10,7 +11,7 @@ same one-hot preprocessing), the default :class:`~sklearn_snn.SNNRegressor` alon
 - ``spline``: every column joined by scikit-learn's cubic
   :class:`~sklearn.preprocessing.SplineTransformer` on ``int(sigma)`` quantile knots.
 
-It prints one JSON line per fold and the mean R² per dataset; it is evidence for a future
+It prints one JSON line per fold and the mean score (R² or accuracy) per dataset; it is evidence for a future
 estimator option, not a benchmark of the package's defaults::
 
     SKLEARN_SNN_DATA=../shared/datasets python benchmarks/probe_periodic_features.py \\
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.metrics import r2_score
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import FunctionTransformer, make_pipeline, make_union
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 
@@ -38,7 +39,7 @@ from _peers import preprocessor  # noqa: E402
 from _protocol import dataset_seed, fold_seed, outer_splits  # noqa: E402
 from bench_accuracy import _load  # noqa: E402
 
-from sklearn_snn import SNNRegressor  # noqa: E402
+from sklearn_snn import SNNClassifier, SNNRegressor  # noqa: E402
 
 
 class PeriodicFeatures(TransformerMixin, BaseEstimator):
@@ -124,20 +125,27 @@ def main(argv=None):
         scores = []
         for fold, (train, test) in enumerate(outer_splits(y, task, 5, dataset_seed(0, dataset))):
             seed = fold_seed(0, dataset, fold)
+            regression = task == "regression"
             model = make_pipeline(
                 preprocessor(X, categorical),
                 *_features(args.variant, args.value, seed, args.frequencies),
-                SNNRegressor(random_state=seed),
+                (SNNRegressor if regression else SNNClassifier)(random_state=seed),
             )
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model.fit(X.iloc[train], y.iloc[train])
-            scores.append(r2_score(y.iloc[test], model.predict(X.iloc[test])))
+            prediction = model.predict(X.iloc[test])
+            truth = y.iloc[test]
+            if regression:
+                scores.append(r2_score(truth, prediction))
+            else:  # as bench_accuracy.py scores it
+                scores.append(accuracy_score(truth.astype(str), prediction.astype(str)))
             record = dict(dataset=dataset, fold=fold, variant=args.variant, value=args.value)
             record.update(score=scores[-1], seconds=time.perf_counter() - start)
             print(json.dumps(record), flush=True)
-        print(f"{dataset} {args.variant} {args.value:g} mean R² {np.mean(scores):.4f}", flush=True)
+        score = "R²" if task == "regression" else "accuracy"
+        print(f"{dataset} {args.variant} {args.value:g} mean {score} {np.mean(scores):.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -741,3 +741,7 @@ def test_feature_probe_scores_five_folds(feature_probe, data_dir, capsys):
     assert [r["fold"] for r in records] == [0, 1, 2, 3, 4]
     assert all(r["score"] > 0.8 for r in records)  # a linear target on 96 training rows
     assert lines[-1].startswith("toy_regression spline 4 mean R²")
+    feature_probe.main(["periodic", "0.3", "toy_binary", "--data-dir", str(data_dir)])
+    lines = capsys.readouterr().out.splitlines()
+    assert all(json.loads(line)["score"] > 0.7 for line in lines[:-1])  # one informative column
+    assert lines[-1].startswith("toy_binary periodic 0.3 mean accuracy")
