@@ -11,8 +11,8 @@ per-column feature expansions:
 - ``spline``: every column joined by scikit-learn's cubic
   :class:`~sklearn.preprocessing.SplineTransformer` on ``int(sigma)`` quantile knots.
 
-It prints one JSON line per fold and the mean score (R² or accuracy) per dataset; it is evidence for a future
-estimator option, not a benchmark of the package's defaults::
+It prints one JSON line per fold and the mean score (R² or accuracy) per dataset; it is
+evidence for a future estimator option, not a benchmark of the package's defaults::
 
     SKLEARN_SNN_DATA=../shared/datasets python benchmarks/probe_periodic_features.py \\
         periodic 0.3 yacht airfoil concrete
@@ -30,8 +30,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.pipeline import FunctionTransformer, make_pipeline, make_union
-from sklearn.preprocessing import SplineTransformer, StandardScaler
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import FunctionTransformer, SplineTransformer, StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -102,9 +102,7 @@ def _features(variant, value, seed, n_frequencies):
     if variant == "periodic":
         return [PeriodicFeatures(n_frequencies, sigma=value, random_state=seed)]
     if variant == "spline":
-        splines = SplineTransformer(
-            n_knots=int(value), knots="quantile", extrapolation="constant"
-        )
+        splines = SplineTransformer(n_knots=int(value), knots="quantile", extrapolation="constant")
         return [make_union(FunctionTransformer(), splines)]
     return []
 
@@ -145,7 +143,10 @@ def main(argv=None):
             record.update(score=scores[-1], seconds=time.perf_counter() - start)
             print(json.dumps(record), flush=True)
         score = "R²" if task == "regression" else "accuracy"
-        print(f"{dataset} {args.variant} {args.value:g} mean {score} {np.mean(scores):.4f}", flush=True)
+        print(
+            f"{dataset} {args.variant} {args.value:g} mean {score} {np.mean(scores):.4f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -123,8 +123,8 @@ pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 def test_spline_recipe_of_the_hyperparameter_guide():
     # The guide's pipeline: the columns beside their cubic splines, then the regressor.
-    from sklearn.pipeline import FunctionTransformer, make_union
-    from sklearn.preprocessing import SplineTransformer
+    from sklearn.pipeline import make_union
+    from sklearn.preprocessing import FunctionTransformer, SplineTransformer
 
     rng = np.random.default_rng(0)
     X = rng.uniform(-3, 3, size=(300, 2))

@@ -102,7 +102,8 @@ def test_an_ensemble_is_calibrated_on_its_averaged_probabilities(request, data):
 
 def _smoothed(**params):
     base = dict(n_layers=2, n_units=32, n_ensemble=1, learning_rate=0.01, max_iter=40)
-    return SNNClassifier(**base, label_smoothing=0.3, early_stopping=False, random_state=0, **params)
+    smoothing = dict(label_smoothing=0.3, early_stopping=False, random_state=0)
+    return SNNClassifier(**base, **smoothing, **params)
 
 
 def test_a_warm_start_trains_and_calibrates_the_networks_own_logits(classification_data):
