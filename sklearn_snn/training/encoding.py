@@ -29,6 +29,8 @@ kept by continued fits. All-numeric data without missing values passes
 through untouched: its precision and sparsity stay as they were.
 """
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
@@ -103,7 +105,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
     if reset:
         kind = target_type(y, regression=estimator._y_numeric)
         estimator._categorical, estimator._column_kinds = categorical, column_kinds(X, categorical)
-        estimator._fitted_categorical_features = estimator.categorical_features
+        # A copy: a list the caller changes in place afterwards is a changed selection.
+        estimator._fitted_categorical_features = copy.copy(estimator.categorical_features)
         estimator._column_encoder, X_checked = fit_encoder(
             X_checked, y, categorical, target_type=kind, random_state=estimator.random_state
         )

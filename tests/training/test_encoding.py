@@ -212,6 +212,13 @@ def test_a_continued_fit_refuses_other_categorical_columns(table):
         with pytest.raises(ValueError, match="keep the fitted encoding"):
             clf.partial_fit(frame, y)
     assert torch.equal(clf.module_.output.weight, weights)
+    # A selection changed in place is a changed selection too.
+    selection = ["colour", "size", "member"]
+    clf = SNNClassifier(**{**TINY, "warm_start": True}, categorical_features=selection)
+    clf.fit(frame, y)
+    selection.pop()
+    with pytest.raises(ValueError, match="keep the fitted encoding"):
+        clf.partial_fit(frame, y)
     numeric = np.arange(40.0).reshape(20, 2)
     clf = SNNClassifier(**{**TINY, "warm_start": True}).fit(numeric, np.arange(20) % 2)
     with pytest.raises(ValueError, match=r"selects the columns \[1\] now, but .* with \[\]"):
