@@ -29,11 +29,17 @@ from .training.report import fit_report
 from .training.rollback import FitRollback
 from .training.samples import TrainingData, full_weights, weights_of
 from .training.schedule import SCHEDULES
+from .training.splines import SplineFeatures, fit_splines
 from .training.standardization import input_scaling
 from .training.state import draw_seed, net_state, restore_net
 
 # Parameters added after the first release, with the value that means "without it".
-_ADDED_PARAMETERS = {"n_ensemble": 1, "learning_rate_schedule": "constant", "label_smoothing": 0.0}
+_ADDED_PARAMETERS = {
+    "n_ensemble": 1,
+    "learning_rate_schedule": "constant",
+    "label_smoothing": 0.0,
+    "spline_knots": None,
+}
 
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
@@ -65,6 +71,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean", StrOptions({"smooth_clip"})],
+        "spline_knots": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"}), None],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -93,6 +100,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         n_iter_no_change,
         tol,
         standardize,
+        spline_knots,
         device,
         random_state,
         verbose,
@@ -116,6 +124,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.standardize = standardize
+        self.spline_knots = spline_knots
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -213,10 +222,15 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             raise ValueError("All sample weights are zero: there is nothing to train on.")
         seed = draw_seed(self.random_state)
         notices = []
+        n_columns = X.shape[1]
+        if reset:
+            self._splines = fit_splines(X, indices, weights, self.spline_knots)
+        X = self._with_splines(X)
         if reset:
             self._input_mean, self._input_scale, unscaled, self._input_clip = input_scaling(
                 X, indices, weights, standardize=self.standardize, fixed_point=self.fixed_point
             )
+            unscaled = unscaled[unscaled < n_columns]  # a basis column is no input column
             unscaled_targets = self._fit_target_scaling(target, indices, weights)
             notice = partial and first_batch_notice(unscaled, unscaled_targets, len(indices))
             notices += [(notice, UserWarning)] if notice else []
@@ -298,7 +312,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def _predict_raw(self, X):
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
+        X = self._with_splines(self._validate(X, reset=False))
         module = self._inference.module()
         raw = predict_raw(module, X, self._input_mean, self._input_scale, self._clip())
         check_finite_outputs(raw)
@@ -310,9 +324,14 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         Internal API of :mod:`sklearn_snn.diagnostics`.
         """
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
+        X = self._with_splines(self._validate(X, reset=False))
         X = X.toarray() if sp.issparse(X) else X
         return shape_inputs(X, self._input_mean, self._input_scale, self._clip())
+
+    def _with_splines(self, X):
+        """Encoded ``X`` joined by the spline bases learned in ``fit``, if any."""
+        splines = getattr(self, "_splines", None)  # models saved before them lack them
+        return X if splines is None else splines.transform(X)
 
     def _clip(self):
         """The smooth clipping of the inputs learned in ``fit``, or None."""
@@ -379,12 +398,18 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         state = dict(super().__getstate__())
         net = state.pop("net_", None)
         state.pop("_inference", None)
+        splines = state.pop("_splines", None)
+        if splines is not None:
+            state["_spline_state"] = splines.state()
         if net is not None:
             state["_net_state"] = net_state(net)
         return state
 
     def __setstate__(self, state):
         saved = state.pop("_net_state", None)
+        splines = state.pop("_spline_state", None)
+        if splines is not None:
+            state["_splines"] = SplineFeatures(**splines)
         # Models saved before these parameters existed were fitted without them.
         for name, value in _ADDED_PARAMETERS.items():
             if name in self._parameter_constraints:

@@ -108,6 +108,21 @@ PARAMETERS_DOC = """n_layers : int, default=4
         the inputs as given. Constant features are centred and left
         unscaled.
 
+    spline_knots : int, "auto" or None, default=SPLINE_KNOTS_DEFAULT
+        Cubic B-spline features of the numeric columns (as
+        :class:`~sklearn.preprocessing.SplineTransformer` makes them), joined
+        to the columns before they are standardized. An int: each encoded
+        column with at least 3 distinct training values gets the basis on
+        that many knots at its training quantiles (coinciding ones merged:
+        ``spline_knots + 2`` columns at most), constant beyond the training
+        range. ``"auto"``: 10 knots where at most 16 columns qualify, none
+        for wider data (where they did not pay, and would multiply the first
+        layer's work). None: no spline features (the paper's configuration).
+        They help a network learn smooth functions of single columns in
+        regression (see :doc:`/accuracy`); on small classification datasets
+        with many columns they overfitted, hence the classifier's default.
+        The bases are learned by the first fit and kept by continued fits.
+
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Device to train on; ``"auto"`` picks CUDA when available. Predictions
         run where the fitted network lives.
@@ -124,7 +139,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         Whether ``fit`` continues from the previous solution instead of
         starting anew. The network's shape (``n_layers``, ``n_units``,
         ``shape``, ``dropout``, ``n_ensemble``, ``fixed_point``),
-        ``standardize`` and the device cannot change between such fits (a
+        ``standardize``, ``spline_knots`` and the device cannot change between
+        such fits (a
         ``ValueError`` says which did); new
         ``optimizer``, ``learning_rate`` or ``weight_decay`` values start a new
         optimizer on the trained weights. The same holds for ``partial_fit``.
@@ -203,7 +219,8 @@ ATTRIBUTES_DOC = """n_features_in_ : int
 def fill_doc(cls):
     """Insert the shared parameter and attribute descriptions into a docstring.
 
-    The estimators' learning-rate defaults differ; each docstring shows its own.
+    The estimators' ``learning_rate`` and ``spline_knots`` defaults differ;
+    each docstring shows its own.
 
     Parameters
     ----------
@@ -215,7 +232,10 @@ def fill_doc(cls):
     cls : type
         The same class.
     """
-    learning_rate = inspect.signature(cls.__init__).parameters["learning_rate"].default
+    defaults = inspect.signature(cls.__init__).parameters
+    learning_rate = defaults["learning_rate"].default
     parameters = PARAMETERS_DOC.replace("LEARNING_RATE_DEFAULT", f"{learning_rate:g}")
+    spline_knots = defaults["spline_knots"].default
+    parameters = parameters.replace("SPLINE_KNOTS_DEFAULT", repr(spline_knots).replace("'", '"'))
     cls.__doc__ = cls.__doc__.format(parameters=parameters, attributes=ATTRIBUTES_DOC)
     return cls

@@ -55,6 +55,57 @@ class Graph:
         chosen = self.node("Gather", [missing, self.constant(indicated, self.INT64)], axis=1)
         return self.node("Concat", [filled, self.node("Cast", [chosen], to=self.proto)], axis=1)
 
+    def splines(self, x, columns, knots, degree):
+        """``x`` joined by the B-spline basis of each of ``columns`` on its ``knots``.
+
+        Cox-de Boor's recursion on each column, clipped to its training range
+        first (the basis is constant beyond it), as
+        :class:`~sklearn.preprocessing.SplineTransformer` with
+        ``extrapolation="constant"`` computes it. The knots of a column are
+        distinct, so no division is by zero.
+        """
+        parts = [x]
+        for column, t in zip(columns, knots, strict=True):
+            value = self.node("Gather", [x, self.constant(np.array([column]), self.INT64)], axis=1)
+            low, high = t[degree], t[len(t) - 1 - degree]
+            value = self.node(
+                "Max", [self.node("Min", [value, self.constant([high])]), self.constant([low])]
+            )
+            parts.append(self._basis(value, np.asarray(t, dtype=np.float64), degree))
+        return self.node("Concat", parts, axis=1)
+
+    def _basis(self, value, t, degree):
+        """The ``len(t) - degree - 1`` B-splines of ``t`` at ``value`` of shape (n, 1)."""
+        # Degree 0: the indicator of the training interval holding the value; the
+        # intervals beyond the training range are never hit (the value is clipped).
+        lower, upper = t[:-1].copy(), t[1:].copy()
+        first, last = degree, len(t) - 2 - degree
+        lower[:first], lower[last + 1 :] = np.inf, np.inf
+        lower[first], upper[last] = -np.inf, np.inf
+        above = self.node("Not", [self.node("Less", [value, self.constant(lower)])])
+        below = self.node("Less", [value, self.constant(upper)])
+        basis = self.node("Cast", [self.node("And", [above, below])], to=self.proto)
+        width = len(t) - 1
+        for p in range(1, degree + 1):
+            width -= 1
+            rising = self.node("Sub", [value, self.constant(t[:width])])
+            rising = self.node("Mul", [rising, self.constant(1.0 / (t[p : p + width] - t[:width]))])
+            falling = self.node("Sub", [self.constant(t[p + 1 : p + 1 + width]), value])
+            scale = 1.0 / (t[p + 1 : p + 1 + width] - t[1 : 1 + width])
+            falling = self.node("Mul", [falling, self.constant(scale)])
+            left = self._columns(basis, 0, width)
+            right = self._columns(basis, 1, width + 1)
+            basis = self.node(
+                "Add",
+                [self.node("Mul", [rising, left]), self.node("Mul", [falling, right])],
+            )
+        return basis
+
+    def _columns(self, x, start, end):
+        """Columns ``start`` to ``end - 1`` of ``x``."""
+        bounds = [self.constant(np.array([bound]), self.INT64) for bound in (start, end, 1)]
+        return self.node("Slice", [x, *bounds])
+
     def smooth_clip(self, x, center, columns, bound, n_features):
         """``center + d / sqrt(1 + (d / bound)^2)``, ``d = x - center``, on ``columns``."""
         bounds = np.full(n_features, np.inf)  # d / inf = 0: other columns pass unchanged

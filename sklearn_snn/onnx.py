@@ -44,6 +44,7 @@ from ._onnx_graph import Graph
 from ._regressor import SNNRegressor
 from .nn.ensemble import SelfNormalizingEnsemble
 from .nn.layers import SELU, AlphaDropout
+from .training.splines import DEGREE
 
 CLASSIFIER_ALIAS = "SklearnSnnClassifier"
 REGRESSOR_ALIAS = "SklearnSnnRegressor"
@@ -293,6 +294,9 @@ def _network(graph, estimator, input_name):
     x = graph.as_float(input_name)
     if imputation is not None:
         x = graph.impute(x, *imputation)
+    splines = getattr(estimator, "_splines", None)  # absent: saved before them
+    if splines is not None:
+        x = graph.splines(x, splines.columns, splines.knots, DEGREE)
     if np.any(mean != 0.0):
         x = graph.node("Sub", [x, graph.constant(mean)])
     if np.any(scale != 1.0):

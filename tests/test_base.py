@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 from sklearn.preprocessing import StandardScaler
 
@@ -202,19 +203,73 @@ def test_one_member_is_todays_network(classification_data, small_params):
 def test_a_model_saved_before_the_recipe_parameters_loads_and_predicts(
     Estimator, classification_data, small_params
 ):
-    # A pickle of a model from before n_ensemble, learning_rate_schedule and
-    # label_smoothing: its state lacks them, and they meant "without".
+    # A pickle of a model from before n_ensemble, learning_rate_schedule,
+    # label_smoothing and spline_knots: its state lacks them, and they meant "without".
     import pickle
 
     X, y = classification_data
-    model = Estimator(**small_params).fit(X, y)
+    model = Estimator(**small_params, spline_knots=None).fit(X, y)
     state = model.__getstate__()
-    for name in ("n_ensemble", "learning_rate_schedule", "label_smoothing"):
+    for name in ("n_ensemble", "learning_rate_schedule", "label_smoothing", "spline_knots"):
         state.pop(name, None)
+    assert "_spline_state" not in state
     old = Estimator.__new__(Estimator)
     old.__setstate__(pickle.loads(pickle.dumps(state)))
     np.testing.assert_array_equal(old.predict(X), model.predict(X))
     params = old.get_params()
     assert params["n_ensemble"] == 1 and params["learning_rate_schedule"] == "constant"
-    assert params.get("label_smoothing", 0.0) == 0.0
+    assert params.get("label_smoothing", 0.0) == 0.0 and params["spline_knots"] is None
     old.set_params(warm_start=True, max_iter=2).fit(X, y)  # and trains on
+
+
+def test_spline_knots_join_a_basis_to_the_columns(regression_data, small_params):
+    # The regressor's default gives each of the 5 columns a basis on 10 knots
+    # (12 columns each); the classifier's default gives none.
+    X, y = regression_data
+    reg = SNNRegressor(**small_params).fit(X, y)
+    assert reg.module_.hidden[0][0].in_features == 5 + 5 * 12
+    assert reg._prepare_input(X).shape == (len(X), 65)
+    clf = SNNClassifier(**small_params).fit(X, y > np.median(y))
+    assert clf.module_.hidden[0][0].in_features == 5
+    four = SNNRegressor(**small_params, spline_knots=4).fit(X, y)
+    assert four.module_.hidden[0][0].in_features == 5 + 5 * 6
+
+
+def test_spline_features_fit_a_smooth_target_better(rng):
+    # A wiggly function of one column: the basis gives the network its shape.
+    X = rng.uniform(-3, 3, size=(600, 2))
+    y = np.sin(3 * X[:, 0]) + 0.1 * rng.normal(size=600)
+    params = {"n_ensemble": 1, "random_state": 0, "max_iter": 100}
+    train, test = slice(0, 400), slice(400, None)
+    plain = SNNRegressor(**params, spline_knots=None).fit(X[train], y[train])
+    splines = SNNRegressor(**params, spline_knots=10).fit(X[train], y[train])
+    assert splines.score(X[test], y[test]) > plain.score(X[test], y[test]) + 0.02
+    assert splines.score(X[test], y[test]) > 0.95
+
+
+def test_spline_knots_are_kept_by_continued_fits(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**dict(small_params, max_iter=2), warm_start=True).fit(X, y)
+    knots = reg._splines.knots
+    with pytest.raises(ValueError, match=r"cannot change: spline_knots=5 \(fitted with 'auto'\)"):
+        reg.set_params(spline_knots=5).fit(X, y)
+    reg.set_params(spline_knots="auto").partial_fit(3 * X, y)  # wider data: the same bases
+    for before, after in zip(knots, reg._splines.knots, strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_spline_features_of_sparse_input_match_dense(regression_data, small_params):
+    X, y = regression_data
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    dense = SNNRegressor(**small_params).fit(X, y)
+    sparse = SNNRegressor(**small_params).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.predict(sp.csr_matrix(X)), dense.predict(X), rtol=1e-4)
+
+
+@pytest.mark.parametrize("spline_knots", [1, 0, "quantile", 2.5])
+def test_invalid_spline_knots_are_refused(regression_data, spline_knots):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = regression_data
+    with pytest.raises(InvalidParameterError, match="spline_knots"):
+        SNNRegressor(spline_knots=spline_knots).fit(X, y)

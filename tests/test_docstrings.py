@@ -20,7 +20,7 @@ def _signature(Estimator):
     return inspect.signature(Estimator.__init__).parameters
 
 
-def test_fill_doc_inserts_the_classes_own_learning_rate():
+def test_fill_doc_inserts_the_classes_own_defaults():
     class Dummy:
         """Parameters
         ----------
@@ -31,13 +31,16 @@ def test_fill_doc_inserts_the_classes_own_learning_rate():
         {attributes}
         """
 
-        def __init__(self, learning_rate=0.25):
+        def __init__(self, learning_rate=0.25, spline_knots="auto"):
             self.learning_rate = learning_rate
+            self.spline_knots = spline_knots
 
     assert fill_doc(Dummy) is Dummy
-    learning_rate = _documented("Parameters", Dummy)["learning_rate"]
-    assert learning_rate.type == "float, default=0.25"
-    for placeholder in ("{parameters}", "{attributes}", "LEARNING_RATE_DEFAULT"):
+    documented = _documented("Parameters", Dummy)
+    assert documented["learning_rate"].type == "float, default=0.25"
+    assert documented["spline_knots"].type == 'int, "auto" or None, default="auto"'
+    placeholders = ("{parameters}", "{attributes}", "LEARNING_RATE_DEFAULT", "SPLINE_KNOTS_DEFAULT")
+    for placeholder in placeholders:
         assert placeholder not in Dummy.__doc__
     assert "n_iter_" in _documented("Attributes", Dummy)
 

@@ -48,6 +48,7 @@ BASE = {
     "n_iter_no_change": 5,
     "tol": 1e-4,
     "standardize": True,
+    "spline_knots": None,
     "device": "cpu",
     "random_state": 0,
     "verbose": 0,

@@ -304,3 +304,25 @@ def test_ensemble_before_opset_18_reduces_with_axes_attributes(
         np.testing.assert_allclose(outputs[1], model.predict_proba(X), rtol=0, atol=1e-5)
     else:
         np.testing.assert_allclose(outputs[0].ravel(), model.predict(X), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_spline_features_as_predict_computes_them(classification_data, small_params, dtype):
+    # Cox-de Boor in the graph against scikit-learn's SplineTransformer: on the
+    # training rows, on the training extremes and far beyond them (constant
+    # there), on missing values imputed first, and on a column of few values.
+    X, y = classification_data
+    X = np.column_stack([X, np.round(X[:, 0]), X[:, 1] > 0]).astype(dtype)
+    X[::7, 2] = np.nan
+    clf = SNNClassifier(**small_params, spline_knots=6).fit(X, y)
+    assert clf._splines.columns.tolist() == list(range(9))  # all but the 0/1 flag and indicator
+    edges = np.vstack([np.nanmin(X, axis=0), np.nanmax(X, axis=0)])
+    far = np.vstack([edges[0] - 1e6, edges[1] * 1e30])
+    far[:, -1] = [0, 1]
+    rows = np.vstack([X, edges, far]).astype(dtype)
+    check_classifier(clf, rows, atol=1e-5 if dtype == np.float32 else 1e-12)
+    reg = SNNRegressor(**small_params).fit(X, X[:, 0] + np.nan_to_num(X[:, 2]) ** 2)
+    (prediction,) = run_onnx(reg, rows)
+    expected = reg.predict(rows)
+    atol = (1e-5 if dtype == np.float32 else 1e-12) * np.abs(expected).max()
+    np.testing.assert_allclose(prediction.ravel(), expected, rtol=0, atol=atol)

@@ -12,6 +12,7 @@ ARCHITECTURE = (
     "n_ensemble",
     "fixed_point",
     "standardize",
+    "spline_knots",
 )
 OPTIMIZER_SETTINGS = ("optimizer", "learning_rate", "weight_decay")
 
@@ -55,8 +56,9 @@ def check_continuation(params, config, fitted_device):
     ValueError
         Naming every architecture parameter (or the device) that changed.
     """
-    # Models saved before standardize and n_ensemble existed lack them.
-    fitted = {"standardize": params["standardize"], "n_ensemble": 1, **config}
+    # Models saved before standardize, n_ensemble and spline_knots existed lack them.
+    fitted = {"standardize": params["standardize"], "n_ensemble": 1, "spline_knots": None}
+    fitted.update(config)
     changed = [
         f"{name}={params[name]!r} (fitted with {fitted[name]!r})"
         for name in ARCHITECTURE
