@@ -2,8 +2,10 @@
 
 The defaults are chosen on the developers' collection; these datasets ship with
 scikit-learn and are not in it, so a run on them checks that the defaults carry
-over. The folder gets one ``.csv.gz`` per dataset and a ``manifest.json`` in the
-format that ``_dataset_folder.py`` reads::
+over. Besides the bundled files, three regression datasets are generated with
+fixed seeds from Friedman's benchmark functions (``make_friedman1/2/3``): the
+bundled data hold one regression dataset only. The folder gets one ``.csv.gz`` per
+dataset and a ``manifest.json`` in the format that ``_dataset_folder.py`` reads::
 
     python benchmarks/bundled_datasets.py /tmp/bundled
     python benchmarks/bench_accuracy.py --data-dir /tmp/bundled --name bundled \\
@@ -16,6 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
+import pandas as pd
 from sklearn import datasets
 
 # Loaders that read files installed with scikit-learn (no download).
@@ -25,6 +28,12 @@ BUNDLED = {
     "iris": datasets.load_iris,
     "breast_cancer": datasets.load_breast_cancer,
     "diabetes": datasets.load_diabetes,
+}
+# Regression data from fixed seeds: (generator, rows, noise standard deviation).
+GENERATED = {
+    "friedman1": (datasets.make_friedman1, 1000, 1.0),
+    "friedman2": (datasets.make_friedman2, 1000, 100.0),
+    "friedman3": (datasets.make_friedman3, 1000, 0.1),
 }
 
 
@@ -44,10 +53,14 @@ def write_folder(folder):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for name, load in BUNDLED.items():
-        frame = load(as_frame=True).frame  # the features, then "target"
+    frames = {name: load(as_frame=True).frame for name, load in BUNDLED.items()}
+    for name, (make, n_rows, noise) in GENERATED.items():
+        X, y = make(n_samples=n_rows, noise=noise, random_state=0)
+        frames[name] = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+        frames[name]["target"] = y
+    for name, frame in frames.items():  # the features, then "target"
         target = frame["target"]
-        regression = name == "diabetes"
+        regression = name == "diabetes" or name in GENERATED
         task = "binary" if target.nunique() == 2 else "multiclass"
         entry = {
             "name": name,
@@ -57,7 +70,12 @@ def write_folder(folder):
             "n_features": frame.shape[1] - 1,
             "n_classes": None if regression else int(target.nunique()),
             "categorical_columns": [],
-            "source": f"sklearn.datasets.load_{name}",
+            "source": (
+                f"sklearn.datasets.make_{name}(n_samples={GENERATED[name][1]}, "
+                f"noise={GENERATED[name][2]}, random_state=0)"
+                if name in GENERATED
+                else f"sklearn.datasets.load_{name}"
+            ),
         }
         frame.to_csv(folder / entry["file"], index=False, compression="gzip")
         manifest.append(entry)

@@ -312,9 +312,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def _predict_raw(self, X):
         check_is_fitted(self)
-        X = self._with_splines(self._validate(X, reset=False))
+        X = self._validate(X, reset=False)
         module = self._inference.module()
-        raw = predict_raw(module, X, self._input_mean, self._input_scale, self._clip())
+        scaling = (self._input_mean, self._input_scale, self._clip())
+        raw = predict_raw(module, X, *scaling, features=self._with_splines)
         check_finite_outputs(raw)
         return raw
 

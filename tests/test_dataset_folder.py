@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_friedman1
 
 pd = pytest.importorskip("pandas")
 
@@ -243,14 +244,20 @@ def test_bundled_datasets_make_a_folder_the_loader_reads(tmp_path):
     bundled = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bundled)
     manifest = bundled.write_folder(tmp_path)
-    assert [entry["name"] for entry in manifest] == list(bundled.BUNDLED)
+    assert [entry["name"] for entry in manifest] == [*bundled.BUNDLED, *bundled.GENERATED]
     assert list_datasets(tmp_path) == manifest
     tasks = {entry["name"]: entry["task"] for entry in manifest}
     assert tasks == {
         "digits": "multiclass", "wine": "multiclass", "iris": "multiclass",
-        "breast_cancer": "binary", "diabetes": "regression",
+        "breast_cancer": "binary", "diabetes": "regression", "friedman1": "regression",
+        "friedman2": "regression", "friedman3": "regression",
     }  # fmt: skip
     X, y = load_dataset("breast_cancer", data_dir=tmp_path, return_X_y=True)
     assert X.shape == (569, 30) and sorted(y.unique()) == ["0", "1"]
     X, y = load_dataset("diabetes", data_dir=tmp_path, return_X_y=True)
     assert X.shape == (442, 10) and y.dtype == np.float64 and y.min() == 25.0
+    X, y = load_dataset("friedman1", data_dir=tmp_path, return_X_y=True)
+    # Seeded: the same rows on every machine; only 5 of the 10 columns matter.
+    expected = make_friedman1(n_samples=1000, noise=1.0, random_state=0)
+    np.testing.assert_allclose(X.to_numpy(), expected[0])
+    np.testing.assert_allclose(y.to_numpy(), expected[1])

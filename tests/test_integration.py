@@ -121,21 +121,18 @@ def test_stacking_beside_random_forest_and_svc(classification_data, small_params
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
-def test_spline_recipe_of_the_hyperparameter_guide():
-    # The guide's pipeline: the columns beside their cubic splines, then the regressor.
-    from sklearn.pipeline import make_union
-    from sklearn.preprocessing import FunctionTransformer, SplineTransformer
-
+def test_grid_search_over_spline_knots():
+    # A wiggly function of one column: the search picks splines, and the
+    # refitted model predicts far-off rows on the targets' scale.
     rng = np.random.default_rng(0)
     X = rng.uniform(-3, 3, size=(300, 2))
     y = np.sin(2 * X[:, 0]) + 0.1 * X[:, 1]
-    splines = SplineTransformer(n_knots=10, knots="quantile", extrapolation="constant")
-    model = make_pipeline(
-        make_union(FunctionTransformer(), splines),
-        SNNRegressor(n_ensemble=2, random_state=0),
+    search = GridSearchCV(
+        SNNRegressor(n_ensemble=2, random_state=0), {"spline_knots": [None, 10]}, cv=3
     )
-    model.fit(X[:200], y[:200])
-    assert model.score(X[200:], y[200:]) > 0.95
-    assert model[-1].n_features_in_ == 2 + 2 * (10 + 2)  # 12 cubic splines per column
-    far = model.predict(np.array([[1e6, 0.0], [-1e300, 0.0]]))
-    assert np.all(np.abs(far) < 3)  # on the targets' scale
+    search.fit(X[:200], y[:200])
+    assert search.best_params_ == {"spline_knots": 10}
+    assert search.score(X[200:], y[200:]) > 0.95
+    assert search.best_estimator_.module_.hidden[0][0].in_features == 2 + 2 * 12
+    far = search.predict(np.array([[1e6, 0.0], [-1e300, 0.0]]))
+    assert np.all(np.abs(far) < 3)

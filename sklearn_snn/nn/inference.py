@@ -86,7 +86,7 @@ class InferenceCopy:
         raise TypeError("InferenceCopy is rebuilt from the trained module, not pickled.")
 
 
-def predict_raw(module, X, mean, scale, clip=None):
+def predict_raw(module, X, mean, scale, clip=None, features=None):
     """Raw network outputs in float64, computed in large chunks.
 
     Parameters
@@ -100,6 +100,9 @@ def predict_raw(module, X, mean, scale, clip=None):
     clip : tuple or None, default=None
         Smooth clipping learned in ``fit``, as
         :func:`~sklearn_snn.nn.input_shaping.shape_inputs` takes it.
+    features : callable or None, default=None
+        Applied to each chunk of ``X`` first (the spline features learned in
+        ``fit``), so that wide derived features never exist for all rows at once.
 
     Returns
     -------
@@ -110,9 +113,11 @@ def predict_raw(module, X, mean, scale, clip=None):
     device = next(module.parameters()).device
     outputs = []
     with torch.inference_mode():
-        step = chunk_rows(X.shape[1])
+        step = chunk_rows(max(X.shape[1], np.size(mean)))  # the width the network sees
         for start in range(0, X.shape[0], step):
             chunk = X[start : start + step]
+            if features is not None:
+                chunk = features(chunk)
             if sp.issparse(chunk):
                 chunk = chunk.toarray()
             chunk = shape_inputs(chunk, mean, scale, clip)

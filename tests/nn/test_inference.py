@@ -73,6 +73,26 @@ def test_rows_do_not_depend_on_their_chunk(monkeypatch, network, data):
     np.testing.assert_allclose(alone, whole[[0, 50, 99]], rtol=0, atol=1e-13)
 
 
+def test_features_are_derived_one_chunk_at_a_time(monkeypatch, network, data):
+    # Derived columns (the spline features) are made per chunk, and the chunk
+    # is sized for the width they give: 2 columns become the network's 6.
+    X, mean, scale = data
+    module = InferenceCopy(network).module()
+    seen = []
+
+    def widen(chunk):
+        seen.append(len(chunk))
+        return np.hstack([chunk, 2 * chunk, 3 * chunk])
+
+    monkeypatch.setattr(inference, "_CHUNK_BYTES", 8 * 6 * 7)  # 7 rows of 6 columns
+    narrow = X[:, :2]
+    X_wide = np.hstack([narrow, 2 * narrow, 3 * narrow])
+    expected = predict_raw(module, X_wide, mean, scale)
+    raw = predict_raw(module, narrow, mean, scale, features=widen)
+    np.testing.assert_allclose(raw, expected, rtol=0, atol=1e-13)
+    assert seen == [7] * 14 + [2]
+
+
 def test_sparse_rows_predict_as_dense(network, data):
     X, mean, scale = data
     X = np.where(np.abs(X - 5.0) < 2.0, 0.0, X)
