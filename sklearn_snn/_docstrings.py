@@ -109,19 +109,23 @@ PARAMETERS_DOC = """n_layers : int, default=4
         unscaled.
 
     spline_knots : int, "auto" or None, default=SPLINE_KNOTS_DEFAULT
-        Cubic B-spline features of the numeric columns (as
+        Cubic B-spline features of the columns (as
         :class:`~sklearn.preprocessing.SplineTransformer` makes them), joined
-        to the columns before they are standardized. An int: each encoded
-        column with at least 3 distinct training values gets the basis on
-        that many knots at its training quantiles (coinciding ones merged:
-        ``spline_knots + 2`` columns at most), constant beyond the training
-        range. ``"auto"``: 10 knots where at most 16 columns qualify, none
-        for wider data (where they did not pay, and would multiply the first
-        layer's work). None: no spline features (the paper's configuration).
-        They help a network learn smooth functions of single columns in
-        regression (see :doc:`/accuracy`); on small classification datasets
-        with many columns they overfitted, hence the classifier's default.
-        The bases are learned by the first fit and kept by continued fits.
+        to the columns before they are standardized. An int: each column of
+        the encoded data with at least 3 distinct training values (numeric
+        columns, imputed ones and target-encoded categories; not one-hot or
+        missing-value indicators) gets the basis on that many knots at its
+        training quantiles (coinciding ones merged: ``spline_knots + 2``
+        columns at most), constant beyond the training range. ``"auto"``: 10
+        knots where at most 16 columns qualify, none for wider data (where
+        they did not pay, and would multiply the first layer's work). None:
+        no spline features (the paper's configuration). They help a network
+        learn smooth functions of single columns in regression (see
+        :doc:`/accuracy`); on small classification datasets with many
+        columns they overfitted, hence the classifier's default. The bases
+        are learned by the first fit (or first ``partial_fit`` batch) and
+        kept by continued fits. On sparse input the basis columns are sparse
+        too, but hold a few non-zero values in every row.
 
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Device to train on; ``"auto"`` picks CUDA when available. Predictions

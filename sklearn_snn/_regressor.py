@@ -140,8 +140,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def partial_fit(self, X, y, sample_weight=None):
         """Train the network for one epoch on ``X`` and ``y``.
 
-        The first call initializes the network and the standardization of
-        inputs and targets, which later calls keep. A column constant in the
+        The first call initializes the network, the standardization of
+        inputs and targets and the spline knots (``spline_knots``), which
+        later calls keep. A column constant in the
         first batch is centred and left unscaled, with a ``UserWarning``
         naming it: give the first call a batch in which every column varies.
 

@@ -273,3 +273,9 @@ def test_invalid_spline_knots_are_refused(regression_data, spline_knots):
     X, y = regression_data
     with pytest.raises(InvalidParameterError, match="spline_knots"):
         SNNRegressor(spline_knots=spline_knots).fit(X, y)
+
+
+def test_spline_knots_from_a_search_grid_of_numpy_integers(regression_data, small_params):
+    X, y = regression_data
+    reg = SNNRegressor(**small_params, spline_knots=np.arange(4, 6)[0]).fit(X, y)
+    assert reg.module_.hidden[0][0].in_features == 5 + 5 * 6

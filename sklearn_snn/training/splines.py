@@ -72,17 +72,19 @@ class SplineFeatures:
         Returns
         -------
         X_joined : ndarray or scipy sparse CSR matrix
-            Sparse for sparse ``X``; the basis is sparse too (at most four
-            non-zero values per column and row).
+            Sparse for sparse ``X`` (the basis has at most four non-zero
+            values per column and row), in ``X``'s float precision.
         """
         sparse = sp.issparse(X)
+        # In X's precision: float32 data stays float32.
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         parts = []
         for column, transformer in zip(self.columns, self.transformers, strict=True):
-            basis = transformer.transform(_column(X, column))
+            basis = transformer.transform(_column(X, column)).astype(dtype, copy=False)
             parts.append(sp.csr_matrix(basis) if sparse else basis)
         if sparse:
-            return sp.hstack([sp.csr_matrix(X), *parts], format="csr")
-        return np.hstack([np.asarray(X, dtype=np.float64), *parts])
+            return sp.hstack([sp.csr_matrix(X), *parts], format="csr", dtype=dtype)
+        return np.hstack([np.asarray(X, dtype=dtype), *parts])
 
     def state(self):
         """Plain arrays to rebuild it from (``SplineFeatures(**state)``); skops loads them.
@@ -125,18 +127,17 @@ def fit_splines(X, indices, weights, spline_knots):
     """
     if spline_knots is None:
         return None
-    rows = X[indices]
-    columns = _varied_columns(rows)
-    if spline_knots == "auto":
-        if len(columns) > AUTO_MAX_COLUMNS:
-            return None
-        spline_knots = AUTO_KNOTS
-    if not len(columns):
+    auto = isinstance(spline_knots, str) and spline_knots == "auto"
+    rows = sp.csc_matrix(X[indices]) if sp.issparse(X) else X  # dense X is not copied
+    row_indices = None if sp.issparse(X) else indices
+    columns = _varied_columns(rows, row_indices, limit=AUTO_MAX_COLUMNS if auto else None)
+    if columns is None or not len(columns):
         return None
+    n_knots = AUTO_KNOTS if auto else int(spline_knots)
     knots = []
     for column in columns:
-        values = _column(rows, column)
-        quantiles = _spline_transformer(spline_knots).fit(values, sample_weight=weights)
+        values = _column(rows, column, row_indices)
+        quantiles = _spline_transformer(n_knots).fit(values, sample_weight=weights)
         knots.append(np.unique(quantiles.bsplines_[0].t[DEGREE:-DEGREE]))
     return SplineFeatures(columns, knots)
 
@@ -152,22 +153,31 @@ def _spline_transformer(knots):
     )
 
 
-def _varied_columns(rows):
-    """Columns with at least three distinct values in ``rows``."""
-    if sp.issparse(rows):
-        rows = sp.csc_matrix(rows)
-        counts = []
-        for j in range(rows.shape[1]):
+def _varied_columns(rows, indices, limit):
+    """Columns with at least three distinct values in ``rows`` (at ``indices``, if given).
+
+    None once more than ``limit`` columns qualify (no limit if None).
+    """
+    columns = []
+    for j in range(rows.shape[1]):
+        if sp.issparse(rows):
             data = rows.data[rows.indptr[j] : rows.indptr[j + 1]]
-            implicit_zero = len(data) < rows.shape[0]
-            counts.append(len(np.unique(data)) + (implicit_zero and not (data == 0).any()))
-        return np.flatnonzero(np.array(counts, dtype=int) >= 3)
-    counts = [len(np.unique(rows[:, j])) for j in range(rows.shape[1])]
-    return np.flatnonzero(np.array(counts, dtype=int) >= 3)
+            if len(data) < rows.shape[0]:  # an implicit zero is a value too
+                data = np.append(data, 0.0)
+        else:
+            data = rows[indices, j]
+        other = data[data != data[0]] if len(data) else data
+        if len(other) and (other != other[0]).any():
+            columns.append(j)
+            if limit is not None and len(columns) > limit:
+                return None
+    return np.array(columns, dtype=np.intp)
 
 
-def _column(X, column):
-    """Column ``column`` of ``X`` as a dense float64 array of shape (n_samples, 1)."""
-    values = X[:, [column]]
-    values = values.toarray() if sp.issparse(values) else values
+def _column(X, column, indices=None):
+    """Column ``column`` of ``X`` (rows ``indices``) as a float64 array of shape (n, 1)."""
+    if sp.issparse(X):
+        values = X[:, [column]].toarray()
+    else:
+        values = X[:, [column]] if indices is None else X[indices, column][:, None]
     return np.asarray(values, dtype=np.float64)

@@ -101,3 +101,17 @@ def test_auto_gives_the_basis_up_to_a_width(rng):
 def test_none_and_no_varied_column_give_none(rng):
     assert fit_all(rng.normal(size=(50, 3)), None) is None
     assert fit_all(rng.integers(0, 2, size=(50, 3)).astype(float), 5) is None
+
+
+def test_numpy_integers_and_float32_data(mixed_columns):
+    # Searches pass numpy integers (np.arange, scipy.stats.randint); float32
+    # data keeps its precision, basis included.
+    X = mixed_columns.astype(np.float32)
+    splines = fit_all(X, np.int64(6))
+    assert len(splines.knots[0]) == 6 + 6
+    joined = splines.transform(X)
+    assert joined.dtype == np.float32
+    np.testing.assert_allclose(
+        joined, fit_all(mixed_columns, 6).transform(mixed_columns), atol=1e-6
+    )
+    assert splines.transform(sp.csr_matrix(X)).dtype == np.float32
