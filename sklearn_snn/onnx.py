@@ -7,15 +7,19 @@ alone or as a step of a scikit-learn ``Pipeline``, into an ONNX graph that
 onnxruntime (or any ONNX runtime) runs without Python, torch or this package.
 
 The graph computes what ``predict`` and ``predict_proba`` compute: the
-standardization learned in ``fit``, one ``Gemm`` and ``Selu`` per hidden layer
-(with that layer's SELU constants; alpha dropout is the identity at
-inference), the output layer, then the classifier's softmax or sigmoid and
-labels, or the regressor's return to the units of the targets. An ensemble
+spline features learned in ``fit`` (``spline_knots``; Cox-de Boor's recursion
+on each column's knots, the column clipped to its training range first) and
+the standardization, one ``Gemm`` and ``Selu`` per hidden layer (with that
+layer's SELU constants; alpha dropout is the identity at inference), the
+output layer, then the classifier's softmax or sigmoid and labels, or the
+regressor's return to the units of the targets. An ensemble
 (``n_ensemble > 1``) runs its members as batched ``MatMul`` products on the
 shared input and averages their probabilities (or outputs), as ``predict``
-does. Its precision
-is that of its input: float32 inputs give a float32 graph (agreeing with
-``predict`` to about 1e-6), float64 inputs a float64 graph (to about 1e-12).
+does. Its precision is that of its input: float32 inputs give a float32 graph
+(agreeing with ``predict`` to about 1e-6), float64 inputs a float64 graph (to
+about 1e-12). A float32 graph holds the spline knots in float32 too: for a
+column of large, closely spaced values (such as timestamps) export with
+float64 inputs.
 
 Outputs follow skl2onnx's converters for scikit-learn's own estimators:
 

@@ -207,7 +207,9 @@ def test_gradient_statistics_leave_the_estimator_alone(fitted_classifier):
 
 def test_gradient_statistics_of_a_regressor_use_standardized_targets(regression_data):
     X, y = regression_data
-    regressor = SNNRegressor(n_layers=2, n_units=16, n_ensemble=1, random_state=0, standardize=True)
+    regressor = SNNRegressor(
+        n_layers=2, n_units=16, n_ensemble=1, random_state=0, standardize=True, spline_knots=None
+    )
     regressor.partial_fit(X, y)
     statistics = gradient_statistics(regressor, X, y)
     module = regressor.module_.eval()

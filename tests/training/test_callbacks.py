@@ -93,7 +93,13 @@ def test_high_starting_loss_on_few_rows_is_not_divergence():
     X = np.random.default_rng(0).normal(size=(3, 3))
     y = np.array([1.0, 2.0, 3.0])
     reg = SNNRegressor(
-        n_layers=1, n_units=8, n_ensemble=1, max_iter=50, early_stopping=False, random_state=0
+        n_layers=1,
+        n_units=8,
+        n_ensemble=1,
+        max_iter=50,
+        early_stopping=False,
+        spline_knots=None,
+        random_state=0,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
