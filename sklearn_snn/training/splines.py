@@ -1,9 +1,10 @@
-"""Cubic B-spline features of the numeric columns, learned in ``fit`` (``spline_knots``).
+"""Cubic B-spline features of the encoded columns, learned in ``fit`` (``spline_knots``).
 
 A network of SELU units learns a smooth function of a column slowly from the
 column alone; the column's B-spline basis (one bump per stretch between two
-quantile knots) gives it those shapes as inputs. Each numeric column with at
-least three distinct training values is joined by the cubic basis of
+quantile knots) gives it those shapes as inputs. Each column of the encoded
+data with at least three distinct training values (numeric, imputed and
+target-encoded columns; not 0/1 indicators) is joined by the cubic basis of
 scikit-learn's :class:`~sklearn.preprocessing.SplineTransformer` on its
 training quantiles (knots that coincide are merged), extrapolated as constants
 beyond the training range, so a far-off test value gets the basis of the
