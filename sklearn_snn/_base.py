@@ -29,17 +29,14 @@ from .training.report import fit_report
 from .training.rollback import FitRollback
 from .training.samples import TrainingData, full_weights, weights_of
 from .training.schedule import SCHEDULES
-from .training.splines import SplineFeatures, fit_splines
+from .training.splines import fit_splines
 from .training.standardization import input_scaling
-from .training.state import draw_seed, net_state, restore_net
-
-# Parameters added after the first release, with the value that means "without it".
-_ADDED_PARAMETERS = {
-    "n_ensemble": 1,
-    "learning_rate_schedule": "constant",
-    "label_smoothing": 0.0,
-    "spline_knots": None,
-}
+from .training.state import (
+    draw_seed,
+    loaded_estimator_state,
+    restore_net,
+    saved_estimator_state,
+)
 
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
@@ -394,27 +391,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """Validation score (accuracy or R²) of raw outputs."""
 
     def __getstate__(self):
-        # The net is stored as plain numpy arrays and lists, which skops can
-        # save without trusting torch, and which load on a machine without CUDA.
-        state = dict(super().__getstate__())
-        net = state.pop("net_", None)
-        state.pop("_inference", None)
-        splines = state.pop("_splines", None)
-        if splines is not None:
-            state["_spline_state"] = splines.state()
-        if net is not None:
-            state["_net_state"] = net_state(net)
-        return state
+        return saved_estimator_state(super().__getstate__())
 
     def __setstate__(self, state):
-        saved = state.pop("_net_state", None)
-        splines = state.pop("_spline_state", None)
-        if splines is not None:
-            state["_splines"] = SplineFeatures(**splines)
-        # Models saved before these parameters existed were fitted without them.
-        for name, value in _ADDED_PARAMETERS.items():
-            if name in self._parameter_constraints:
-                state.setdefault(name, value)
+        state, saved = loaded_estimator_state(state, self._parameter_constraints)
         super().__setstate__(state)
         if saved is not None:
             device = saved["device"]

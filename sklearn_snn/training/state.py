@@ -4,15 +4,26 @@ One ``random_state`` gives one seed per fit (:func:`draw_seed`). The seed
 draws the initial weights (:func:`initialization_generator`) and, through a
 second stream, the shuffling and dropout masks (:func:`training_generator`).
 
-Pickle, joblib and skops all store an estimator through :func:`net_state`:
-plain numpy arrays and lists, which skops can save without trusting any torch
-type, and which load on a machine without the GPU the net was trained on.
+Pickle, joblib and skops all store an estimator through
+:func:`saved_estimator_state` and :func:`net_state`: plain numpy arrays and
+lists, which skops can save without trusting any torch type, and which load on
+a machine without the GPU the net was trained on.
 """
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from skorch.history import History
+
+from .splines import SplineFeatures
+
+# Parameters added after the first release, with the value that means "without it".
+ADDED_PARAMETERS = {
+    "n_ensemble": 1,
+    "learning_rate_schedule": "constant",
+    "label_smoothing": 0.0,
+    "spline_knots": None,
+}
 
 
 def draw_seed(random_state):
@@ -94,6 +105,61 @@ def restore_generator(generator, saved, seed):
         generator.set_state(torch.as_tensor(np.asarray(saved)))
     except RuntimeError:
         generator.manual_seed(seed + 1)
+
+
+def saved_estimator_state(state):
+    """An estimator's ``__getstate__`` with its net and spline features as plain arrays.
+
+    Parameters
+    ----------
+    state : dict
+        The estimator's attributes (not changed).
+
+    Returns
+    -------
+    state : dict
+        The attributes without ``net_`` and the inference copy, which become
+        ``_net_state`` (:func:`net_state`), and with the spline features as
+        ``_spline_state``.
+    """
+    state = dict(state)
+    net = state.pop("net_", None)
+    state.pop("_inference", None)
+    splines = state.pop("_splines", None)
+    if splines is not None:
+        state["_spline_state"] = splines.state()
+    if net is not None:
+        state["_net_state"] = net_state(net)
+    return state
+
+
+def loaded_estimator_state(state, parameters):
+    """The attributes of a saved estimator, and the state of its net.
+
+    Parameters
+    ----------
+    state : dict
+        From :func:`saved_estimator_state` (not changed).
+    parameters : collection of str
+        The estimator's parameter names. Those missing from a model saved
+        before they existed get the value that means "without it".
+
+    Returns
+    -------
+    attributes : dict
+        For ``__setstate__``; the net is not among them.
+    net : dict or None
+        The saved net (:func:`net_state`), for :func:`restore_net`.
+    """
+    attributes = dict(state)
+    net = attributes.pop("_net_state", None)
+    splines = attributes.pop("_spline_state", None)
+    if splines is not None:
+        attributes["_splines"] = SplineFeatures(**splines)
+    for name, value in ADDED_PARAMETERS.items():
+        if name in parameters:
+            attributes.setdefault(name, value)
+    return attributes, net
 
 
 def net_state(net):
