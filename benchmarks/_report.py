@@ -176,6 +176,7 @@ def summarize(records, datasets, models, snn_models, config, git, out):
             "ratios": _time_ratios(per_dataset, means, snn_models, peers),
             "per dataset": per_dataset.round(2).to_dict(orient="index"),
         },
+        "paired_log_loss": _paired_log_loss(scores, datasets, models, snn_models, peers),
         "collapse_violations": collapse_check(means, snn_models),
         "issue_targets": issue_targets(scores, means, per_dataset, snn_models, slow),
         "seconds_per_model": timing.round(1).to_dict(orient="index"),
@@ -185,6 +186,23 @@ def summarize(records, datasets, models, snn_models, config, git, out):
     }
     _write(scores, means, rank_table, average, timing, summary, datasets, models, slow, out)
     return {**summary, "_means": means, "_average": average, "_timing": timing}
+
+
+def _log_losses(scores, datasets, models):
+    """Mean log loss over the folds of the classification datasets; None without any."""
+    if "log_loss" not in scores or scores["log_loss"].isna().all():
+        return None
+    losses = table(scores, datasets, models, "log_loss")
+    return losses[losses["task"] != "regression"].drop(columns=CHANCE, errors="ignore")
+
+
+def _paired_log_loss(scores, datasets, models, snn_models, peers):
+    """:func:`paired_comparisons` of the log loss: a win is a lower loss."""
+    losses = _log_losses(scores, datasets, models)
+    if losses is None:
+        return {}
+    negated = scores.assign(score=-scores["log_loss"])
+    return paired_comparisons(negated, losses, snn_models, [p for p in peers if p in losses])
 
 
 def _time_ratios(per_dataset, means, snn_models, peers):
@@ -220,6 +238,11 @@ def _write(scores, means, rank_table, average, timing, summary, datasets, models
         rmse = rmse[rmse["task"] == "regression"].drop(columns=["task", CHANCE], errors="ignore")
         rmse.to_csv(out / "table_rmse.csv")
         text += ["## RMSE (regression)", "", markdown(rmse.rename(columns=label)), ""]
+    losses = _log_losses(scores, datasets, models)
+    if losses is not None:
+        losses.to_csv(out / "table_log_loss.csv")
+        text += ["## Log loss (classification; lower is better; models with predict_proba)", ""]
+        text += [markdown(losses.drop(columns="task").rename(columns=label)), ""]
     text += ["## Average ranks", "", markdown(average.rename(columns=label), 2, "datasets"), ""]
     text += ["## Seconds per model", "", markdown(timing.rename(index=label), 1, "model"), ""]
     (out / "table.md").write_text("\n".join(text))
@@ -255,6 +278,13 @@ def report(summary):
             print(f"  {pair:42s} {fam[:5]:5s} {c['wins']:3d} / {c['ties']:2d} / {c['losses']:3d}"
                   f"  {c['mean difference'] or 0:+.4f}  p={p if p is None else f'{p:.3g}'}"
                   f"  losses by > 1 point: {', '.join(c['losses by > 0.01']) or '-'}")  # fmt: skip
+    if summary["paired_log_loss"]:
+        print("\nLog loss, paired by fold (a win is a lower loss): wins / ties / losses, "
+              "mean difference of the negated loss")  # fmt: skip
+    for pair, families in summary["paired_log_loss"].items():
+        c = families["classification"]
+        print(f"  {pair:42s} {c['wins']:3d} / {c['ties']:2d} / {c['losses']:3d}"
+              f"  {c['mean difference'] or 0:+.4f}")  # fmt: skip
     for fam, result in tests["friedman"].items():
         print(f"Friedman ({fam}, {result['n_datasets']} datasets, {len(result['models'])} "
               f"models): p = {result['p_value']}")  # fmt: skip

@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.metrics import accuracy_score, mean_squared_error, r2_score
+from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 from threadpoolctl import threadpool_limits
 
 # Benchmark this checkout's package, installed or not.
@@ -124,7 +124,8 @@ def run_task(task_spec, data_dir, protocol, variants, threads):
     -------
     record : dict
         One line of ``scores.jsonl``: the protocol, score (accuracy or R²), RMSE,
-        seconds, training rows, the search's choice and candidates, or the error.
+        log loss (classifiers with ``predict_proba``), seconds, training rows,
+        the search's choice and candidates, or the error.
     """
     dataset, fold, model = task_spec
     X, y, task, categorical = _load(dataset, data_dir, protocol["max_rows"], protocol["seed"])
@@ -138,7 +139,8 @@ def run_task(task_spec, data_dir, protocol, variants, threads):
     if model in RAW_MODELS:  # the table as it comes, categories declared by their dtype
         X = X.astype({column: "category" for column in categorical})
     record = dict(dataset=dataset, task=task, fold=fold, model=model, n_used=len(X), **protocol)
-    record.update(n_train=len(train), slow=slow, score=np.nan, rmse=np.nan, error=None)
+    record.update(n_train=len(train), slow=slow, score=np.nan, rmse=np.nan, log_loss=np.nan)
+    record["error"] = None
     try:
         import torch
 
@@ -155,6 +157,8 @@ def run_task(task_spec, data_dir, protocol, variants, threads):
             start = time.perf_counter()
             prediction = np.asarray(estimator.predict(X.iloc[test])).reshape(-1)
             record["predict_seconds"] = time.perf_counter() - start
+            if task != "regression":
+                record["log_loss"] = _log_loss(estimator, X.iloc[test], y.iloc[test])
     except Exception as error:  # a failing model is a result, not a crash
         record["error"] = f"{type(error).__name__}: {error}"[:500]
         return record
@@ -170,6 +174,23 @@ def run_task(task_spec, data_dir, protocol, variants, threads):
     if getattr(fitted, "n_iter_", None) is not None:
         record["epochs"] = int(np.max(fitted.n_iter_))
     return record
+
+
+def _log_loss(estimator, X, truth):
+    """Log loss of the predicted probabilities; NaN for a model without them.
+
+    Also NaN where a test label is not among the fitted classes (a class too
+    rare to reach every training fold). Labels compare as strings, as in the
+    accuracy.
+    """
+    if not hasattr(estimator, "predict_proba"):  # e.g. SVC without probability=True
+        return np.nan
+    proba = estimator.predict_proba(X)
+    classes = np.asarray(estimator.classes_).astype(str)
+    try:
+        return float(log_loss(truth.to_numpy().astype(str), proba, labels=classes))
+    except ValueError:
+        return np.nan
 
 
 def _parse_variant(text):

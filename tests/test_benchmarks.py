@@ -212,6 +212,19 @@ def test_rank_tests_per_family(comparison):
     assert tests["wilcoxon"]["snn vs mlp"]["classification"]["n_nonzero"] == 4
 
 
+def test_paired_log_loss_counts_a_lower_loss_as_a_win(bench):
+    report = importlib.import_module("_report")
+    scores = _scores({"a": [0.1, 0.12, 0.11], "b": [-0.2, -0.21, -0.19], "c": [0.0, 0.01, -0.01]})
+    scores = scores.assign(log_loss=scores["score"], score=0.9)  # only the loss differs
+    datasets = pd.DataFrame({"name": ["a", "b", "c"], "task": "binary", "n_rows": 2000})
+    paired = report._paired_log_loss(scores, datasets, ["snn", "mlp"], ["snn"], ["mlp"])
+    counts = paired["snn vs mlp"]["classification"]
+    assert (counts["wins"], counts["ties"], counts["losses"]) == (1, 1, 1)
+    assert counts["won on"] == ["b"] and counts["lost on"] == ["a"]
+    assert report._paired_log_loss(scores.drop(columns="log_loss"), datasets, ["snn", "mlp"],
+                                   ["snn"], ["mlp"]) == {}  # fmt: skip
+
+
 def test_fit_times_weigh_datasets_alike(comparison):
     seconds = {("a", "snn"): [1, 2, 9], ("a", "mlp"): [1, 1, 1],
                ("b", "snn"): [4, 4, 4], ("b", "mlp"): [10, 10, 10],
@@ -573,6 +586,23 @@ def test_run_task_scores_a_fold_and_labels_slow_peers(bench, data_dir):
     assert (linear["slow"], linear["n_train"]) == (False, 60)
 
 
+def test_run_task_log_loss_is_that_of_the_predicted_probabilities(bench, data_dir):
+    protocol = _protocol()
+    record = bench.run_task(("toy_binary", 1, "majority"), str(data_dir), protocol, {}, 1)
+    # the majority model predicts the training folds' class frequencies
+    _, y, task, _ = bench._load("toy_binary", str(data_dir), None, 0)
+    train, test = bench.outer_splits(y, task, 2, bench.dataset_seed(0, "toy_binary"))[1]
+    prior = y.iloc[train].value_counts(normalize=True)
+    expected = -np.mean(np.log(prior[y.iloc[test]].to_numpy()))
+    assert record["log_loss"] == pytest.approx(expected, rel=1e-9)
+    linear = bench.run_task(("toy_binary", 1, "linear"), str(data_dir), protocol, {}, 1)
+    assert 0 < linear["log_loss"] < expected
+    # no probabilities (SVC), or no classes: no log loss, and no error either
+    for task_spec in [("toy_binary", 1, "svm"), ("toy_regression", 0, "linear")]:
+        other = bench.run_task(task_spec, str(data_dir), protocol, {}, 1)
+        assert other["error"] is None and np.isnan(other["log_loss"])
+
+
 @pytest.mark.parametrize("dataset", ["toy_binary", "toy_regression"])
 def test_realmlp_td_peer(bench, data_dir, dataset):
     pytest.importorskip("pytabkit")
@@ -613,6 +643,11 @@ def test_accuracy_benchmark_end_to_end_and_resume(bench, protocol, data_dir, tmp
     assert set(summary["rank_tests"]["friedman"]) == {"classification", "regression"}
     for name in ("scores.jsonl", "table.md", "ranks.csv", "table_rmse.csv", "ranks.png"):
         assert (out / name).is_file()
+    losses = pd.read_csv(out / "table_log_loss.csv", index_col=0)
+    assert list(losses.index) == ["toy_binary"]  # classification only
+    assert {"linear", "snn-tiny"} <= set(losses.columns) and "svm-tuned" not in losses
+    assert losses.loc["toy_binary", "linear"] < np.log(2)  # better than a coin
+    assert set(summary["paired_log_loss"]) == {"snn-tiny vs linear"}
 
     bench.main([*argv, "--resume"])
     again = json.loads((out / "summary.json").read_text())
