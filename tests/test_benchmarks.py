@@ -609,6 +609,10 @@ def test_realmlp_td_peer(bench, data_dir, dataset):
     record = bench.run_task((dataset, 0, "realmlp-td"), str(data_dir), _protocol(), {}, 1)
     assert record["error"] is None
     assert record["score"] > 0.8
+    if dataset == "toy_binary":  # its probabilities, in the order of its classes_
+        assert 0 < record["log_loss"] < 0.5
+    else:
+        assert np.isnan(record["log_loss"])
 
 
 def test_accuracy_benchmark_end_to_end_and_resume(bench, protocol, data_dir, tmp_path):
