@@ -225,6 +225,19 @@ def test_overflowing_statistics_raise_before_any_numpy_warning():
         SNNClassifier(**TINY).fit(np.column_stack([X[:, 0] * 1e300, X[:, 1:]]), labels)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+@pytest.mark.parametrize("extreme", [1e160, 1e300])
+def test_one_training_value_whose_square_overflows_is_named(Estimator, extreme):
+    # The mean stays finite while the variance overflows; StandardScaler alone
+    # would take the column for a constant one and pass the value through.
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    X[5, 2] = extreme
+    with pytest.raises(ValueError, match=r"Feature\(s\) \[2\] are too large to standardize"):
+        Estimator(**TINY).fit(X, y)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
 def test_finite_inputs_near_float64_limit_at_predict(

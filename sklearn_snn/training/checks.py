@@ -65,7 +65,7 @@ def explain_column_error(X, error):
     raise error
 
 
-def check_standardization(mean, scale, what):
+def check_standardization(mean, scale, what, variance=None):
     """Refuse standardization statistics that overflowed.
 
     Parameters
@@ -74,8 +74,16 @@ def check_standardization(mean, scale, what):
         Per-column statistics.
     what : str
         ``"Feature(s)"`` or ``"Target(s)"``, for the message.
+    variance : ndarray, default=None
+        Per-column variance, where known. One value beyond about 1e154 makes
+        it overflow while the mean stays finite, and scikit-learn's
+        :class:`~sklearn.preprocessing.StandardScaler` then takes the column
+        for a constant one (scale 1) instead of failing.
     """
-    bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
+    finite = np.isfinite(mean) & np.isfinite(scale)
+    if variance is not None:
+        finite &= np.isfinite(variance)
+    bad = np.flatnonzero(~finite)
     if len(bad):
         raise ValueError(
             f"{what} {bad.tolist()} are too large to standardize: their variance overflows "

@@ -144,6 +144,6 @@ def standardization_statistics(data, indices, weights, what):
             scaler.partial_fit(data[rows], sample_weight=weights[start : start + len(rows)])
     if scaler.mean_ is None:
         raise AssertionError("StandardScaler did not compute means")
-    check_standardization(scaler.mean_, scaler.scale_, what)
+    check_standardization(scaler.mean_, scaler.scale_, what, variance=scaler.var_)
     unscaled = np.flatnonzero((scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0))
     return scaler.mean_, scaler.scale_, unscaled

@@ -81,6 +81,11 @@ def test_standardization_that_overflowed_names_the_columns():
     mean, scale = np.array([0.0, np.inf, 1.0, 2.0]), np.array([1.0, 1.0, np.nan, 1.0])
     with pytest.raises(ValueError, match=r"Target\(s\) \[1, 2\] are too large to standardize"):
         check_standardization(mean, scale, "Target(s)")
+    # a variance that overflowed behind a finite mean and a scale of 1
+    variance = np.array([1.0, np.inf, 2.0])
+    with pytest.raises(ValueError, match=r"Feature\(s\) \[1\] are too large to standardize"):
+        check_standardization(np.zeros(3), np.ones(3), "Feature(s)", variance=variance)
+    check_standardization(np.zeros(3), np.ones(3), "Feature(s)", variance=np.ones(3))
 
 
 def test_outputs_that_overflowed_name_the_first_row():
