@@ -53,10 +53,12 @@ class TrainingData(Dataset):
         if not finite:
             raise ValueError(
                 "Some features exceed float32's range (about ±3.4e38) after "
-                "standardization. Rescale X, or pass standardize=True; with "
-                "standardize=True the scaling is the one learned by the first fit "
-                "(or first call to partial_fit), so data on a far larger scale needs "
-                "a new fit (warm_start=False)."
+                "standardization. Rescale X. With standardize=False values go in "
+                "as they are; otherwise the scaling is the one learned on the "
+                "training rows of the first fit (or first call to partial_fit), "
+                "which leaves a column that was constant there unscaled, so rows "
+                "far outside those values need rescaling or a new fit "
+                "(warm_start=False)."
             )
         y = np.asarray(y)[indices]
         if y.dtype.kind == "f" and not np.isfinite(y.astype(np.float32)).all():
