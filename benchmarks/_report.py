@@ -141,6 +141,7 @@ def summarize(records, datasets, models, snn_models, config, git, out):
     scores = pd.DataFrame(records)
     scores = scores[scores["model"].isin(models)]
     means = table(scores, datasets, models)
+    losses = _log_losses(scores, datasets, models)
     ranked = [m for m in models if m != CHANCE and m in means]
     peers = [m for m in ranked if m not in snn_models]
     rank_table = ranks(means, ranked)
@@ -176,7 +177,7 @@ def summarize(records, datasets, models, snn_models, config, git, out):
             "ratios": _time_ratios(per_dataset, means, snn_models, peers),
             "per dataset": per_dataset.round(2).to_dict(orient="index"),
         },
-        "paired_log_loss": _paired_log_loss(scores, datasets, models, snn_models, peers),
+        "paired_log_loss": _paired_log_loss(scores, losses, snn_models, peers),
         "collapse_violations": collapse_check(means, snn_models),
         "issue_targets": issue_targets(scores, means, per_dataset, snn_models, slow),
         "seconds_per_model": timing.round(1).to_dict(orient="index"),
@@ -184,7 +185,7 @@ def summarize(records, datasets, models, snn_models, config, git, out):
             scores["error"].notna(), ["dataset", "fold", "model", "error"]
         ].to_dict(orient="records"),
     }
-    _write(scores, means, rank_table, average, timing, summary, datasets, models, slow, out)
+    _write(scores, means, losses, rank_table, average, timing, summary, datasets, models, slow, out)
     return {**summary, "_means": means, "_average": average, "_timing": timing}
 
 
@@ -196,9 +197,11 @@ def _log_losses(scores, datasets, models):
     return losses[losses["task"] != "regression"].drop(columns=CHANCE, errors="ignore")
 
 
-def _paired_log_loss(scores, datasets, models, snn_models, peers):
-    """:func:`paired_comparisons` of the log loss: a win is a lower loss."""
-    losses = _log_losses(scores, datasets, models)
+def _paired_log_loss(scores, losses, snn_models, peers):
+    """:func:`paired_comparisons` of the log loss (``losses``: :func:`_log_losses`).
+
+    A win is a lower loss.
+    """
     if losses is None:
         return {}
     negated = scores.assign(score=-scores["log_loss"])
@@ -220,7 +223,8 @@ def _time_ratios(per_dataset, means, snn_models, peers):
     return ratios
 
 
-def _write(scores, means, rank_table, average, timing, summary, datasets, models, slow, out):
+def _write(scores, means, losses, rank_table, average, timing, summary, datasets, models, slow,
+           out):  # fmt: skip
     scores.to_csv(out / "scores.csv", index=False)
     means.to_csv(out / "table.csv")
     rank_table.to_csv(out / "ranks.csv")
@@ -238,7 +242,6 @@ def _write(scores, means, rank_table, average, timing, summary, datasets, models
         rmse = rmse[rmse["task"] == "regression"].drop(columns=["task", CHANCE], errors="ignore")
         rmse.to_csv(out / "table_rmse.csv")
         text += ["## RMSE (regression)", "", markdown(rmse.rename(columns=label)), ""]
-    losses = _log_losses(scores, datasets, models)
     if losses is not None:
         losses.to_csv(out / "table_log_loss.csv")
         text += ["## Log loss (classification; lower is better; models with predict_proba)", ""]

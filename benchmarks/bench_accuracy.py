@@ -139,8 +139,9 @@ def run_task(task_spec, data_dir, protocol, variants, threads):
     if model in RAW_MODELS:  # the table as it comes, categories declared by their dtype
         X = X.astype({column: "category" for column in categorical})
     record = dict(dataset=dataset, task=task, fold=fold, model=model, n_used=len(X), **protocol)
-    record.update(n_train=len(train), slow=slow, score=np.nan, rmse=np.nan, log_loss=np.nan)
-    record["error"] = None
+    record.update(
+        n_train=len(train), slow=slow, score=np.nan, rmse=np.nan, log_loss=np.nan, error=None
+    )
     try:
         import torch
 

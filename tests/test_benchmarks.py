@@ -217,12 +217,14 @@ def test_paired_log_loss_counts_a_lower_loss_as_a_win(bench):
     scores = _scores({"a": [0.1, 0.12, 0.11], "b": [-0.2, -0.21, -0.19], "c": [0.0, 0.01, -0.01]})
     scores = scores.assign(log_loss=scores["score"], score=0.9)  # only the loss differs
     datasets = pd.DataFrame({"name": ["a", "b", "c"], "task": "binary", "n_rows": 2000})
-    paired = report._paired_log_loss(scores, datasets, ["snn", "mlp"], ["snn"], ["mlp"])
+    losses = report._log_losses(scores, datasets, ["snn", "mlp"])
+    paired = report._paired_log_loss(scores, losses, ["snn"], ["mlp"])
     counts = paired["snn vs mlp"]["classification"]
     assert (counts["wins"], counts["ties"], counts["losses"]) == (1, 1, 1)
     assert counts["won on"] == ["b"] and counts["lost on"] == ["a"]
-    assert report._paired_log_loss(scores.drop(columns="log_loss"), datasets, ["snn", "mlp"],
-                                   ["snn"], ["mlp"]) == {}  # fmt: skip
+    without = scores.drop(columns="log_loss")
+    assert report._log_losses(without, datasets, ["snn", "mlp"]) is None
+    assert report._paired_log_loss(without, None, ["snn"], ["mlp"]) == {}
 
 
 def test_fit_times_weigh_datasets_alike(comparison):
