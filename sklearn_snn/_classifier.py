@@ -387,7 +387,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         return class_strata(self._label_binarizer, target, units, self.validation_fraction)
 
     def _prior_loss(self, target, weight):
-        return prior_loss(self._label_binarizer, target, weight)
+        return prior_loss(self._label_binarizer, target, weight, self.label_smoothing)
 
     def _criterion(self):
         return classification_loss(self._label_binarizer.y_type_, self.label_smoothing)

@@ -145,8 +145,12 @@ def class_strata(binarizer, target, units, fraction):
     return labels if per_class.min() >= 2 and fits else None
 
 
-def prior_loss(binarizer, target, weight):
-    """Weighted log-loss of predicting the class frequencies of ``target``.
+def prior_loss(binarizer, target, weight, smoothing=0.0):
+    """Weighted training loss of predicting the class frequencies of ``target``.
+
+    With label smoothing the loss is taken against the smoothed targets, and
+    the best constant prediction is the smoothed class frequencies, so the
+    loss is their entropy: what a network that learned nothing reaches.
 
     Parameters
     ----------
@@ -156,6 +160,9 @@ def prior_loss(binarizer, target, weight):
         Encoded targets.
     weight : ndarray
         Sample weights.
+    smoothing : float, default=0.0
+        Label smoothing of the training loss, as in
+        :func:`sklearn_snn.nn.losses.classification_loss`.
 
     Returns
     -------
@@ -163,10 +170,12 @@ def prior_loss(binarizer, target, weight):
     """
     weight = weight / weight.sum()
     if binarizer.y_type_ == "multiclass":
-        prior = np.bincount(target, weights=weight)
+        prior = np.bincount(target, weights=weight, minlength=len(binarizer.classes_))
+        prior = prior * (1.0 - smoothing) + smoothing / len(prior)
         prior = prior[prior > 0]
         return float(-(prior * np.log(prior)).sum())
-    prior = np.clip(weight @ target, 1e-12, 1 - 1e-12)
+    prior = (weight @ target) * (1.0 - smoothing) + 0.5 * smoothing
+    prior = np.clip(prior, 1e-12, 1 - 1e-12)
     return float(np.mean(-(prior * np.log(prior) + (1 - prior) * np.log1p(-prior))))
 
 

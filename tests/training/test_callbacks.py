@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import log_loss
+from sklearn.metrics import log_loss, roc_auc_score
 
 from sklearn_snn import SNNClassifier, SNNRegressor
 from sklearn_snn.training.net import TensorBatchNet
@@ -85,6 +85,20 @@ def test_network_that_learns_nothing_warns():
     clf = SNNClassifier(n_layers=1, n_units=4, learning_rate=1e-9, max_iter=2, random_state=0)
     with pytest.warns(ConvergenceWarning, match="learned nothing"):
         clf.fit(X, y)
+
+
+def test_label_smoothing_does_not_pass_for_learning_nothing_on_rare_classes():
+    # 3% positives: the smoothed loss of a good network stays above the unsmoothed
+    # prior loss, so the prior must be smoothed too before the two are compared.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 3))
+    y = (X[:, 0] > 1.9).astype(int)
+    clf = SNNClassifier(n_layers=2, n_units=32, n_ensemble=1, max_iter=30, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert not [w for w in caught if "learned nothing" in str(w.message)]
+    assert roc_auc_score(y, clf.predict_proba(X)[:, 1]) > 0.99
 
 
 def test_high_starting_loss_on_few_rows_is_not_divergence():

@@ -145,3 +145,41 @@ def test_multilabel_prior_loss_is_the_mean_over_the_labels(rng):
     ]
     loss = prior_loss(binarizer, encode_labels(binarizer, Y), weight)
     assert loss == pytest.approx(np.mean(per_label), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([0, 0, 0, 1, 2, 2, 0, 0, 0, 0] * 4),  # multiclass, class 3 never occurs
+        np.array([0, 1, 0, 0, 0, 0, 0, 0, 0, 0] * 4),  # binary, 10% positive
+        np.array([[1, 0], [0, 0], [0, 0], [0, 1], [0, 0]] * 8),  # multilabel
+    ],
+    ids=["multiclass", "binary", "multilabel"],
+)
+def test_smoothed_prior_loss_is_the_least_smoothed_loss_of_a_constant_prediction(y, rng):
+    torch = pytest.importorskip("torch")
+    from sklearn_snn.nn.losses import classification_loss
+
+    weight = rng.uniform(0.1, 3.0, size=len(y))
+    classes = [0, 1, 2, 3] if y.ndim == 1 and y.max() > 1 else None
+    binarizer = fit_labels(y, classes, "SNNClassifier")
+    target = torch.as_tensor(encode_labels(binarizer, y))
+    target = target.long() if binarizer.y_type_ == "multiclass" else target.double()
+    loss_fn = classification_loss(binarizer.y_type_, 0.1)
+    n_outputs = 4 if binarizer.y_type_ == "multiclass" else target.shape[1]
+    logits = torch.zeros(n_outputs, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([logits], max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        per_sample = loss_fn(logits.expand(len(y), -1), target).reshape(len(y), -1).mean(axis=1)
+        value = (per_sample * torch.as_tensor(weight)).sum() / weight.sum()
+        value.backward()
+        return value
+
+    optimizer.step(closure)
+    least = float(closure().detach())
+    assert prior_loss(binarizer, target.numpy(), weight, smoothing=0.1) == pytest.approx(
+        least, rel=1e-9
+    )
+    assert least > prior_loss(binarizer, target.numpy(), weight)  # smoothing raises the floor
