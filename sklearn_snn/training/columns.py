@@ -117,11 +117,23 @@ def check_same_kinds(X, kinds):
     """
     if kinds is None or not hasattr(X, "dtypes") or not hasattr(X.dtypes, "items"):
         return
+    if [str(name) for name in X.columns] != [name for name, _, _ in kinds]:
+        return  # moved, renamed or missing columns: feature-name validation says which
     for position, ((name, was_categorical, was_dtype), dtype) in enumerate(
         zip(kinds, X.dtypes, strict=False)
     ):
         if was_categorical:
-            continue  # any values encode: unseen ones are unknown categories
+            # Any values encode (unseen ones as unknown categories), but a category
+            # spelt True in fit must not come back as 1, nor 1 as True.
+            if _truth_values(was_dtype) != _truth_values(dtype) and _is_number(
+                dtype if _truth_values(was_dtype) else was_dtype
+            ):
+                raise ValueError(
+                    f"Column {name!r} was categorical with dtype {was_dtype} in fit but is "
+                    f"{dtype} now, so its categories would be read as others (True is not "
+                    "1 here); pass it with the dtype it had in fit."
+                )
+            continue
         if _is_categorical_dtype(dtype) and not _holds_numbers(X.iloc[:, position]):
             raise ValueError(
                 f"Column {name!r} was numeric ({was_dtype}) in fit but is {dtype} now; "
@@ -179,6 +191,32 @@ def _is_categorical_dtype(dtype):
         or pd.api.types.is_string_dtype(dtype)
         or pd.api.types.is_bool_dtype(dtype)
     )
+
+
+def _truth_values(dtype):
+    """Whether ``dtype`` (or its name) is bool or pandas' nullable boolean."""
+    import pandas as pd
+
+    dtype = _pandas_dtype(dtype)
+    return dtype is not None and pd.api.types.is_bool_dtype(dtype)
+
+
+def _is_number(dtype):
+    """Whether ``dtype`` (or its name) holds integers or floats, bool excluded."""
+    import pandas as pd
+
+    dtype = _pandas_dtype(dtype)
+    return dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not _truth_values(dtype)
+
+
+def _pandas_dtype(dtype):
+    """``dtype`` itself, or the dtype a stored name spells (None where pandas cannot read it)."""
+    import pandas as pd
+
+    try:
+        return pd.api.types.pandas_dtype(dtype)
+    except TypeError:
+        return None
 
 
 def _holds_numbers(column):

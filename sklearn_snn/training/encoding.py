@@ -331,7 +331,7 @@ def _mixed_values(X, categorical):
 
 
 def _category(value):
-    """One spelling per category: 1, 1.0 and "1" differ as types but 1 and 1.0 do not."""
+    """One spelling per category: 1, 1.0 and "1" are all "1"; True and "True" are "True"."""
     if value is None or value is _MISSING or _is_missing(value):
         return _MISSING
     if isinstance(value, bool | np.bool_):

@@ -82,3 +82,25 @@ def test_bool_columns_read_as_numbers_stay_numbers_under_any_column_names():
     check_same_kinds(frame, kinds)  # fit with categorical_features=None: numbers both times
     with pytest.raises(ValueError, match="Column '0' was numeric"):
         check_same_kinds(frame.assign(**{"0": ["a", "b"]}).drop(columns=0)[["0", 1]], kinds)
+
+
+def test_a_categorical_column_may_not_swap_truth_values_for_numbers():
+    from sklearn_snn.training.columns import check_same_kinds, column_kinds
+
+    frame = pd.DataFrame({"flag": [True, False], "code": [1, 2], "x": [0.5, 1.5]})
+    kinds = column_kinds(frame, np.array([True, True, False]))  # "code" declared categorical
+    check_same_kinds(frame.assign(flag=frame.flag.astype("boolean")), kinds)
+    check_same_kinds(frame.assign(flag=["True", "False"], code=[1.0, 2.0]), kinds)
+    for changed in (frame.flag.astype(int), frame.flag.astype(float)):
+        with pytest.raises(ValueError, match="'flag' was categorical with dtype bool in fit"):
+            check_same_kinds(frame.assign(flag=changed), kinds)
+    with pytest.raises(ValueError, match="'code' was categorical with dtype int64 in fit but is bool"):
+        check_same_kinds(frame.assign(code=[True, False]), kinds)
+
+
+def test_moved_columns_are_left_to_the_feature_name_check(table):
+    from sklearn_snn.training.columns import check_same_kinds, column_kinds
+
+    kinds = column_kinds(table, categorical_mask(table, "from_dtype"))
+    check_same_kinds(table[table.columns[::-1]], kinds)  # no claim that a column changed type
+    check_same_kinds(table.drop(columns="income"), kinds)

@@ -169,6 +169,12 @@ def test_errors_name_the_column(table):
     clf = SNNClassifier(**TINY).fit(frame, y)
     with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
         clf.predict(frame.assign(income=["high"] * len(frame)))
+    with pytest.raises(ValueError, match="'member' was categorical with dtype bool in fit"):
+        clf.predict(frame.assign(member=frame["member"].astype(int)))
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        clf.predict(frame[frame.columns[::-1]])
+    with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing"):
+        clf.predict(frame.drop(columns="income"))
     with pytest.raises(ValueError, match="Column 'colour' holds non-numeric values"):
         SNNClassifier(categorical_features=None).fit(frame, y)
     with pytest.raises(ValueError, match="infinite"):
