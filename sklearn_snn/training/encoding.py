@@ -31,6 +31,8 @@ through untouched: its precision and sparsity stay as they were.
 
 import copy
 
+from numbers import Real
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
@@ -253,13 +255,23 @@ def column_means(X):
 
 
 def _check_categories_are_labels(X, categorical):
-    """Refuse a column declared categorical that holds measurements (non-integer numbers)."""
+    """Refuse a categorical column that holds measurements (non-integer numbers).
+
+    Such a column is either declared categorical, or a DataFrame column of
+    ``object`` dtype whose every value is a number (categorical by its dtype).
+    """
     for position in np.flatnonzero(categorical):
+        by_dtype = False
         if hasattr(X, "iloc"):
             column = X.iloc[:, position]
-            if not (column.dtype.kind == "f"):
+            if column.dtype.kind == "O":
+                numbers, by_dtype = _object_numbers(column), True
+                if numbers is None:
+                    continue  # labels such as strings
+            elif column.dtype.kind != "f":
                 continue
-            numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            else:
+                numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
             column = X[:, position]
             if sp.issparse(X):
@@ -271,12 +283,30 @@ def _check_categories_are_labels(X, categorical):
         finite = numbers[np.isfinite(numbers)]
         fractional = finite[finite != np.round(finite)]
         if len(fractional):
+            if by_dtype:
+                kind = "categorical by its object dtype"
+                advice = (
+                    f"Give it a numeric dtype (X[{X.columns[position]!r}].astype(float)) "
+                    "to read it as numbers"
+                )
+            else:
+                kind, advice = "declared categorical", "Remove it from categorical_features"
             raise ValueError(
-                f"Column {_column_name(X, position)} is declared categorical but holds "
-                f"non-integer numbers such as {float(fractional[0])!r}: categories are labels, "
-                "not measurements. Remove it from categorical_features, or pass its "
-                "categories as integers or strings."
+                f"Column {_column_name(X, position)} is {kind} but holds non-integer "
+                f"numbers such as {float(fractional[0])!r}: categories are labels, not "
+                f"measurements. {advice}, or pass its categories as integers or strings."
             )
+
+
+def _object_numbers(column):
+    """An object column as floats when every value is a number or missing, else None."""
+    values = column.to_numpy()
+    present = [value for value in values if not _is_missing(value)]
+    if not present or not all(
+        isinstance(value, Real) and not isinstance(value, bool | np.bool_) for value in present
+    ):
+        return None
+    return np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=np.float64)
 
 
 def _target_encoder(target_type, random_state):

@@ -164,6 +164,8 @@ def test_errors_name_the_column(table):
     frame, y = table
     with pytest.raises(ValueError, match="Column 'income' is declared categorical but holds"):
         SNNClassifier(categorical_features=["income"]).fit(frame, y)
+    with pytest.raises(ValueError, match="Column 'income' is categorical by its object dtype"):
+        SNNClassifier().fit(frame.assign(income=frame["income"].astype(object)), y)
     with pytest.raises(ValueError, match="Column 'age' has no value in the training data"):
         SNNClassifier().fit(frame.assign(age=np.nan), y)
     clf = SNNClassifier(**TINY).fit(frame, y)
@@ -209,7 +211,9 @@ def test_a_continued_fit_refuses_other_categorical_columns(table):
     clf.set_params(categorical_features=[2, 3, 4]).partial_fit(frame, y)
     # An unchanged parameter leaves the data's column types to check_same_kinds.
     clf.set_params(categorical_features="from_dtype")
-    clf.partial_fit(frame.assign(member=frame["member"].astype(int)), y)
+    clf.partial_fit(frame.assign(member=frame["member"].astype("boolean")), y)
+    with pytest.raises(ValueError, match="'member' was categorical with dtype bool"):
+        clf.partial_fit(frame.assign(member=frame["member"].astype(int)), y)
     weights = clf.module_.output.weight.detach().clone()
     for changed in (["colour", "size"], [2, 3, 4, 5], None):
         clf.set_params(categorical_features=changed)
