@@ -73,7 +73,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "fixed_point": [tuple, list],
+        "fixed_point": ["array-like"],
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
 

@@ -149,7 +149,7 @@ PARAMETERS_DOC = """n_layers : int, default=4
         ``optimizer``, ``learning_rate`` or ``weight_decay`` values start a new
         optimizer on the trained weights. The same holds for ``partial_fit``.
 
-    fixed_point : tuple of (float, float), default=(0.0, 1.0)
+    fixed_point : array-like of (float, float), default=(0.0, 1.0)
         Mean and variance that the activations are driven to; with
         ``standardize`` the inputs are given this mean and variance (the
         smooth clipping keeps them within ``3 * sqrt(variance)`` of the mean). The SELU

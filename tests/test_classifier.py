@@ -437,6 +437,8 @@ def test_fixed_point_sets_selu_and_dropout_constants(binary_data, small_params):
         assert (selu.alpha, selu.lambda_) == (alpha, lambda_)
         assert (dropout.a, dropout.b) == (a, b)
     assert clf.score(X, y) > 0.85
+    as_array = SNNClassifier(**small_params, dropout=0.05, fixed_point=np.array([0.0, 2.0]))
+    np.testing.assert_array_equal(as_array.fit(X, y).predict_proba(X), clf.predict_proba(X))
     with pytest.raises(ValueError, match="fixed_point must be a pair"):
         SNNClassifier(fixed_point=(0.0, 1.0, 2.0)).fit(X, y)
     with pytest.raises(

@@ -1,5 +1,6 @@
 """What a continued fit (``warm_start``, ``partial_fit``) can and cannot change."""
 
+import numpy as np
 import torch
 
 from .device import training_device
@@ -80,5 +81,5 @@ def check_continuation(params, config, fitted_device):
 
 
 def _as_tuple(value):
-    """Lists and tuples compare equal as parameter values (``fixed_point``)."""
-    return tuple(value) if isinstance(value, (list, tuple)) else value
+    """Lists, tuples and arrays compare equal as parameter values (``fixed_point``)."""
+    return tuple(np.ravel(value).tolist()) if isinstance(value, list | tuple | np.ndarray) else value

@@ -110,7 +110,12 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
         # A copy: a list the caller changes in place afterwards is a changed selection.
         estimator._fitted_categorical_features = copy.copy(estimator.categorical_features)
         estimator._column_encoder, X_checked = fit_encoder(
-            X_checked, y, categorical, target_type=kind, random_state=estimator.random_state
+            X_checked,
+            y,
+            categorical,
+            target_type=kind,
+            random_state=estimator.random_state,
+            names=list(X.columns) if hasattr(X, "columns") else None,
         )
         encoded = estimator._column_encoder is not None
         estimator._missing_fill = None if encoded else column_means(X_checked)
@@ -142,7 +147,7 @@ def target_type(y, regression):
     return kind if kind in ("binary", "multiclass") else None
 
 
-def fit_encoder(X, y, categorical, *, target_type, random_state):
+def fit_encoder(X, y, categorical, *, target_type, random_state, names=None):
     """Learn the encoding of ``X`` (and ``y`` for target encoding); return it and ``X`` encoded.
 
     Parameters
@@ -157,6 +162,9 @@ def fit_encoder(X, y, categorical, *, target_type, random_state):
         From :func:`target_type`.
     random_state : int, RandomState instance or None
         Seeds the target encoder's cross-fitting folds.
+    names : list or None, default=None
+        Column names for error messages, where ``X`` no longer carries them
+        (a DataFrame already converted to an array).
 
     Returns
     -------
@@ -172,7 +180,7 @@ def fit_encoder(X, y, categorical, *, target_type, random_state):
         missing = _missing_per_column(values)
         if not missing.any():
             return None, values
-        _check_not_all_missing(values, missing, X)
+        _check_not_all_missing(values, missing, names if names is not None else X)
         imputer = _imputer().fit(values)
         return imputer, imputer.transform(values)
     _check_categories_are_labels(X, categorical)
@@ -431,5 +439,6 @@ def _check_not_all_missing(values, missing, X, columns=None):
 
 
 def _column_name(X, position):
-    columns = getattr(X, "columns", None)
+    """How an error names column ``position`` of ``X`` (or of ``X``'s column names)."""
+    columns = X if isinstance(X, list) else getattr(X, "columns", None)
     return repr(columns[position]) if columns is not None else str(int(position))

@@ -1,5 +1,6 @@
 """What a continued fit may change: the architecture is fixed, optimizer settings are not."""
 
+import numpy as np
 import pytest
 
 from sklearn_snn import SNNClassifier
@@ -15,8 +16,10 @@ def fitted():
 def test_unchanged_parameters_pass_and_lists_equal_tuples(fitted):
     params, config = fitted
     assert check_continuation(params, config, "cpu") is None
-    listed = dict(params, fixed_point=[0.0, 1.0])
-    assert check_continuation(listed, config, "cpu") is None
+    for same in ([0.0, 1.0], np.array([0.0, 1.0])):
+        assert check_continuation(dict(params, fixed_point=same), config, "cpu") is None
+    with pytest.raises(ValueError, match=r"fixed_point=array\(\[0.5, 1. \]\)"):
+        check_continuation(dict(params, fixed_point=np.array([0.5, 1.0])), config, "cpu")
 
 
 def test_every_changed_architecture_parameter_is_named(fitted):

@@ -168,6 +168,8 @@ def test_errors_name_the_column(table):
         SNNClassifier().fit(frame.assign(income=frame["income"].astype(object)), y)
     with pytest.raises(ValueError, match="Column 'age' has no value in the training data"):
         SNNClassifier().fit(frame.assign(age=np.nan), y)
+    with pytest.raises(ValueError, match="Column 'age' has no value in the training data"):
+        SNNClassifier().fit(frame[["income", "age"]].assign(age=np.nan), y)  # all numeric
     clf = SNNClassifier(**TINY).fit(frame, y)
     with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
         clf.predict(frame.assign(income=["high"] * len(frame)))
