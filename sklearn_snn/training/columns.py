@@ -142,6 +142,36 @@ def check_same_kinds(X, kinds):
             )
 
 
+def check_no_dates(X, categorical):
+    """Refuse date, time or period columns not declared categorical: no encoding reads them.
+
+    Parameters
+    ----------
+    X : object
+        Input data; only DataFrames are checked.
+    categorical : ndarray of bool or None
+        Columns declared or found categorical, which may hold any values.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such column.
+    """
+    if not hasattr(X, "dtypes") or not hasattr(X.dtypes, "items"):
+        return
+    import pandas as pd
+
+    for position, (name, dtype) in enumerate(X.dtypes.items()):
+        dated = dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
+        if dated and not (categorical is not None and categorical[position]):
+            raise ValueError(
+                f"Column {name!r} holds dates or times ({dtype}), which are neither numbers "
+                "nor categories; turn it into numeric columns before fitting (for example "
+                "days since a reference date, or the year, month and weekday), or declare "
+                "it in categorical_features."
+            )
+
+
 def check_same_categorical(X, categorical_features, fitted_features, fitted):
     """Refuse a continued fit whose changed ``categorical_features`` select other columns.
 

@@ -43,7 +43,13 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from .checks import explain_column_error
-from .columns import categorical_mask, check_same_categorical, check_same_kinds, column_kinds
+from .columns import (
+    categorical_mask,
+    check_no_dates,
+    check_same_categorical,
+    check_same_kinds,
+    column_kinds,
+)
 from .state import draw_seed
 
 MAX_ONE_HOT_CATEGORIES = 50
@@ -79,6 +85,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
     else:
         categorical = getattr(estimator, "_categorical", None)  # None: saved before it existed
         check_same_kinds(X, getattr(estimator, "_column_kinds", None))
+    check_no_dates(X, categorical)
     no_y = isinstance(y, str) and y == "no_validation"
     if not (reset or no_y) and hasattr(estimator, "_fitted_categorical_features"):
         fitted_features = estimator._fitted_categorical_features  # absent: saved before

@@ -104,3 +104,25 @@ def test_moved_columns_are_left_to_the_feature_name_check(table):
     kinds = column_kinds(table, categorical_mask(table, "from_dtype"))
     check_same_kinds(table[table.columns[::-1]], kinds)  # no claim that a column changed type
     check_same_kinds(table.drop(columns="income"), kinds)
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        pd.date_range("2020-01-01", periods=2),
+        pd.date_range("2020-01-01", periods=2, tz="UTC"),
+        pd.timedelta_range(0, periods=2, freq="h"),
+        pd.period_range("2020-01", periods=2, freq="M"),
+    ],
+    ids=["datetime", "datetime-tz", "timedelta", "period"],
+)
+def test_date_columns_are_refused_unless_declared_categorical(table, dates):
+    from sklearn_snn.training.columns import check_no_dates
+
+    frame = table.assign(when=dates)
+    with pytest.raises(ValueError, match="Column 'when' holds dates or times"):
+        check_no_dates(frame, categorical_mask(frame, "from_dtype"))
+    with pytest.raises(ValueError, match="Column 'when' holds dates or times"):
+        check_no_dates(frame, None)
+    check_no_dates(frame, categorical_mask(frame, ["when"]))
+    check_no_dates(table, None)

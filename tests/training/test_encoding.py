@@ -183,6 +183,11 @@ def test_errors_name_the_column(table):
         SNNClassifier(categorical_features=None).fit(frame, y)
     with pytest.raises(ValueError, match="infinite"):
         SNNClassifier().fit(frame.assign(income=np.inf), y)
+    dated = frame.assign(when=pd.Timestamp("2020-01-01"))
+    with pytest.raises(ValueError, match="Column 'when' holds dates or times"):
+        SNNClassifier().fit(dated, y)
+    with pytest.raises(ValueError, match="Column 'when' holds dates or times"):
+        SNNClassifier(categorical_features=None).fit(dated[["income", "when"]], y)
 
 
 def test_partial_fit_keeps_the_encoding_of_its_first_call(table):
