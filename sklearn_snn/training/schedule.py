@@ -4,8 +4,11 @@ from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import OneCycleLR
 
 SCHEDULES = ("constant", "one_cycle")
-# Share of the steps spent warming up from learning_rate / 25 to learning_rate.
+# Share of the steps spent warming up from learning_rate / 25 to learning_rate,
+# and the fewest steps of a warm-up: torch's policy divides by the warm-up's
+# width in steps less one, so a one-step warm-up would divide by zero.
 _WARMUP_SHARE = 0.1
+_MIN_WARMUP_STEPS = 2
 
 
 def schedule_callback(schedule, learning_rate, total_steps):
@@ -13,7 +16,7 @@ def schedule_callback(schedule, learning_rate, total_steps):
 
     ``"one_cycle"`` is torch's :class:`~torch.optim.lr_scheduler.OneCycleLR`
     stepped after every training batch: a linear warm-up over the first 10%
-    of the steps from ``learning_rate / 25`` to ``learning_rate``, then a
+    of the steps (at least two) from ``learning_rate / 25`` to ``learning_rate``, then a
     cosine decay to ``learning_rate / 2.5e5`` at the last step. The
     optimizer's momentum is left alone. The schedule starts afresh with each
     call to ``fit`` (also a ``warm_start`` one), from the step size the net
@@ -45,12 +48,13 @@ def schedule_callback(schedule, learning_rate, total_steps):
         return None
     if schedule != "one_cycle":
         raise ValueError(f"learning_rate_schedule must be one of {SCHEDULES}, got {schedule!r}.")
+    total_steps = max(total_steps, _MIN_WARMUP_STEPS + 1)  # and at least one step of decay
     return LRScheduler(
         policy=OneCycleLR,
         step_every="batch",
         max_lr=learning_rate,
-        total_steps=max(total_steps, 2),
-        pct_start=_WARMUP_SHARE,
+        total_steps=total_steps,
+        pct_start=max(_WARMUP_SHARE, _MIN_WARMUP_STEPS / total_steps),
         anneal_strategy="cos",
         cycle_momentum=False,
         last_epoch=-1,  # a new cycle per fit, also when the history is not empty

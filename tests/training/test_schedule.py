@@ -75,3 +75,18 @@ def test_a_divergence_scales_the_rest_of_the_cycle(regression_data):
     after = model.history_[first + 1]["batches"][0]["event_lr"]
     assert after < before / 5  # 1/10, and the cycle moves on by one step
     assert np.isfinite(model.predict(X)).all()
+
+
+@pytest.mark.parametrize("max_iter", [1, 2, 3, 9, 10, 11])
+def test_one_cycle_trains_over_any_number_of_steps(classification_data, max_iter):
+    # 270 training rows in batches of 27: ten steps per epoch. Ten steps in all
+    # once gave torch's policy a warm-up of zero width and a division by zero.
+    X, y = classification_data
+    params = dict(PARAMS, batch_size=27, max_iter=max_iter, learning_rate_schedule="one_cycle")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = SNNClassifier(**params).fit(X, y)
+    rates = batch_rates(clf.history_)
+    assert len(rates) == 10 * max_iter
+    assert rates[0] == pytest.approx(0.01 / 25) and max(rates) == pytest.approx(0.01, rel=0.01)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
