@@ -194,6 +194,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                 tol=self.tol,
                 prior_loss=prior_loss,
                 recovered=recovered,
+                train_data=train_data,
                 valid_data=valid_data,
             )
             for name, value in attributes.items():

@@ -82,4 +82,6 @@ def check_continuation(params, config, fitted_device):
 
 def _as_tuple(value):
     """Lists, tuples and arrays compare equal as parameter values (``fixed_point``)."""
-    return tuple(np.ravel(value).tolist()) if isinstance(value, list | tuple | np.ndarray) else value
+    return (
+        tuple(np.ravel(value).tolist()) if isinstance(value, list | tuple | np.ndarray) else value
+    )

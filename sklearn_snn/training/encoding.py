@@ -30,7 +30,6 @@ through untouched: its precision and sparsity stay as they were.
 """
 
 import copy
-
 from numbers import Real
 
 import numpy as np

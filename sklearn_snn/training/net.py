@@ -379,6 +379,29 @@ class TensorBatchNet(NeuralNet):
             raw = torch.cat([self.infer(X) for X, _ in self.get_iterator(data)])
         return self._score(data, raw)
 
+    def evaluation_loss(self, data):
+        """Training criterion of the module's outputs on ``data`` in eval mode.
+
+        Without dropout, and for an ensemble the loss of the members' combined
+        prediction: the loss of what the estimator predicts.
+
+        Parameters
+        ----------
+        data : TrainingData
+            Samples to score.
+
+        Returns
+        -------
+        loss : float
+            Weighted mean over the samples.
+        """
+        total = 0.0
+        with evaluation_mode(self.module_), torch.no_grad():
+            for X, (target, weight) in self.get_iterator(data):
+                loss = self.get_loss(self.infer(X), (target, weight))
+                total += float(loss) * float(weight.sum())
+        return total / data.total_weight
+
     def _score(self, data, raw):
         raw = raw.float().cpu().numpy()
         if not np.isfinite(raw).all():

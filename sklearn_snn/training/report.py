@@ -5,7 +5,9 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch.history import History
 
 
-def fit_report(net, *, epochs_before, epochs, partial, tol, prior_loss, recovered, valid_data):
+def fit_report(
+    net, *, epochs_before, epochs, partial, tol, prior_loss, recovered, train_data, valid_data
+):
     """Fitted attributes and warnings of the fit that just trained ``net``.
 
     Parameters
@@ -25,6 +27,9 @@ def fit_report(net, *, epochs_before, epochs, partial, tol, prior_loss, recovere
     recovered : bool
         Whether the weights training ended with were replaced by the
         divergence guard's final check.
+    train_data : TrainingData
+        Training samples, to judge the kept weights without dropout where
+        the last epoch's loss does not beat the prior's.
     valid_data : TrainingData or None
         Validation samples (early stopping).
 
@@ -103,10 +108,16 @@ def fit_report(net, *, epochs_before, epochs, partial, tol, prior_loss, recovere
                 ConvergenceWarning,
             )
         )
-    if not partial and this_fit and loss_curve[-1] >= prior_loss > 0:
+    # The last epoch's loss carries dropout noise: the kept weights are judged without it.
+    if (
+        not partial
+        and this_fit
+        and loss_curve[-1] >= prior_loss > 0
+        and (reached := net.evaluation_loss(train_data)) >= prior_loss
+    ):
         messages.append(
             (
-                f"The training loss ({loss_curve[-1]:.4g}) is no better than that of "
+                f"The training loss ({reached:.4g}) is no better than that of "
                 f"predicting the prior ({prior_loss:.4g}): the network learned nothing. "
                 "Try another learning_rate or more epochs.",
                 ConvergenceWarning,

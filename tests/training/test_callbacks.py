@@ -101,6 +101,25 @@ def test_label_smoothing_does_not_pass_for_learning_nothing_on_rare_classes():
     assert roc_auc_score(y, clf.predict_proba(X)[:, 1]) > 0.99
 
 
+def test_dropout_noise_in_the_training_loss_does_not_pass_for_learning_nothing():
+    # At dropout 0.5 the last epoch's training loss of a weak signal stays above the
+    # prior's, while the kept weights, judged without dropout, beat it.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 5))
+    y = (0.5 * X[:, 0] + rng.normal(size=1500) > 0).astype(int)
+    prior = log_loss(y, np.full(len(y), y.mean()))
+    clf = SNNClassifier(
+        n_layers=2, n_units=64, n_ensemble=2, dropout=0.5, max_iter=40, n_iter_no_change=10,
+        random_state=0,
+    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert clf.loss_curve_[-1] > prior
+    assert not [w for w in caught if "learned nothing" in str(w.message)]
+    assert log_loss(y, clf.predict_proba(X)) < prior - 0.03
+
+
 def test_high_starting_loss_on_few_rows_is_not_divergence():
     # Three rows: the fresh network's loss starts above ten times the prior's,
     # and falls; the guard must leave it alone instead of lowering the step size.

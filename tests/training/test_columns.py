@@ -94,7 +94,9 @@ def test_a_categorical_column_may_not_swap_truth_values_for_numbers():
     for changed in (frame.flag.astype(int), frame.flag.astype(float)):
         with pytest.raises(ValueError, match="'flag' was categorical with dtype bool in fit"):
             check_same_kinds(frame.assign(flag=changed), kinds)
-    with pytest.raises(ValueError, match="'code' was categorical with dtype int64 in fit but is bool"):
+    with pytest.raises(
+        ValueError, match="'code' was categorical with dtype int64 in fit but is bool"
+    ):
         check_same_kinds(frame.assign(code=[True, False]), kinds)
 
 

@@ -33,6 +33,7 @@ def _report(net, **changes):
         tol=1e-4,
         prior_loss=0.0,
         recovered=False,
+        train_data=None,
         valid_data=None,
     )
     return fit_report(net, **(arguments | changes))
@@ -129,17 +130,26 @@ def test_recoveries_of_the_divergence_guard_are_reported(net):
     ) in messages
 
 
-def test_a_loss_no_better_than_the_prior_says_the_network_learned_nothing(net):
+def test_a_loss_no_better_than_the_prior_says_the_network_learned_nothing(net, monkeypatch):
     last = net.history[-1, "train_loss"]
-    _, messages = _report(net, prior_loss=last / 2)
+    # The kept weights are judged without dropout, on the training samples.
+    judged = []
+    monkeypatch.setattr(net, "evaluation_loss", lambda data: judged.append(data) or last * 0.9)
+    _, messages = _report(net, prior_loss=last / 2, train_data="training samples")
+    assert judged == ["training samples"]
     assert (
-        f"The training loss ({last:.4g}) is no better than that of predicting the prior "
+        f"The training loss ({last * 0.9:.4g}) is no better than that of predicting the prior "
         f"({last / 2:.4g}): the network learned nothing. Try another learning_rate or more "
         "epochs.",
         ConvergenceWarning,
     ) in messages
-    for changes in ({"prior_loss": last * 2}, {"prior_loss": last / 2, "partial": True}):
+    for changes in (
+        {"prior_loss": last * 2},  # the last epoch's loss beats the prior: nothing judged
+        {"prior_loss": last / 2, "partial": True},
+        {"prior_loss": last * 0.95},  # the last epoch's does not, the kept weights' does
+    ):
         assert not any("learned nothing" in message for message, _ in _report(net, **changes)[1])
+    assert len(judged) == 2
 
 
 @pytest.fixture
