@@ -71,6 +71,19 @@ def test_smooth_clip_keeps_far_rows_in_the_targets_range(regression_data, small_
     assert clipped.score(X, y) > 0.95 and plain.score(X, y) > 0.95
 
 
+def test_smooth_clip_bounds_a_column_that_was_constant_in_training(regression_data, small_params):
+    # Constant within the training rows (as in one fold of a cross-validation),
+    # the column's weights never learned; a test value far from the constant
+    # must not carry the prediction away.
+    X, y = regression_data
+    X = np.column_stack([X, np.full(len(X), 5.0)])
+    reg = SNNRegressor(**small_params, standardize="smooth_clip").fit(X, y)
+    far = X[:5].copy()
+    far[:, -1] = 1e6
+    low, high = y.min() - 2 * y.std(), y.max() + 2 * y.std()
+    assert np.all((reg.predict(far) > low) & (reg.predict(far) < high))
+
+
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_smooth_clip_saturates_where_the_square_would_overflow(regression_data, small_params):
     # Every row beyond a million standard deviations is clipped to the same

@@ -21,7 +21,9 @@ def input_scaling(X, indices, weights, *, standardize, fixed_point):
     as they are, since a rare one would be scaled to dozens of standard
     deviations; the other columns are standardized and then smoothly clipped
     to within ``3 * sqrt(var)`` of ``mean_fp``
-    (:func:`~sklearn_snn.nn.input_shaping.smooth_clip`).
+    (:func:`~sklearn_snn.nn.input_shaping.smooth_clip`). That includes the
+    columns constant in training: their training value is ``mean_fp``, which
+    the clipping keeps, and a test value that differs stays bounded.
 
     Parameters
     ----------
@@ -58,7 +60,7 @@ def input_scaling(X, indices, weights, *, standardize, fixed_point):
     zero_one = zero_one_columns(X, indices)
     zero_one = zero_one[~np.isin(zero_one, unscaled)]
     mean[zero_one], scale[zero_one] = 0.0, 1.0
-    clipped = np.setdiff1d(np.arange(n_features), np.union1d(zero_one, unscaled))
+    clipped = np.setdiff1d(np.arange(n_features), zero_one)
     return mean, scale, unscaled, (fixed_mean, clipped, CLIP_BOUND * np.sqrt(fixed_var))
 
 

@@ -131,10 +131,14 @@ def test_smooth_clip_keeps_zero_one_columns_and_clips_the_others(rng, fixed_poin
     np.testing.assert_array_equal(scale[1:], plain[1][1:])
     assert unscaled.tolist() == [3]
     center, columns, bound = clip
-    assert center == m and columns.tolist() == [1, 2] and bound == pytest.approx(3 * np.sqrt(v))
+    assert center == m and columns.tolist() == [1, 2, 3] and bound == pytest.approx(3 * np.sqrt(v))
     shaped = shape_inputs(X, mean, scale, clip)
     np.testing.assert_array_equal(shaped[:, 0], X[:, 0])
     np.testing.assert_allclose(shaped[:, 3], m, atol=1e-12)
+    # The constant column's training value is the centre, which the clipping keeps;
+    # a test value far from the constant stays bounded.
+    far = shape_inputs(np.array([[0.0, 5.0, 0.0, 1e6]]), mean, scale, clip)
+    assert abs(far[0, 3] - m) <= bound
     assert np.abs(shaped[:, 1:3] - m).max() < bound
     # Near the centre the clipping is about the identity.
     standardized = (X - mean) / scale
