@@ -148,6 +148,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         ``ValueError`` says which did); new
         ``optimizer``, ``learning_rate`` or ``weight_decay`` values start a new
         optimizer on the trained weights. The same holds for ``partial_fit``.
+        A step size that the divergence guard lowered stays lowered in fits
+        that continue with the same ``learning_rate``.
 
     fixed_point : array-like of (float, float), default=(0.0, 1.0)
         Mean and variance that the activations are driven to; with
