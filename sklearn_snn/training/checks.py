@@ -49,8 +49,9 @@ def explain_column_error(X, error):
             if len(text):
                 raise ValueError(
                     f"Column {name!r} holds non-numeric values such as {text.iloc[0]!r} but "
-                    "is not categorical; add it to categorical_features (or give it a "
-                    "string or category dtype with categorical_features='from_dtype')."
+                    f"is not categorical; add it to categorical_features (with the default "
+                    f"categorical_features='from_dtype' its {column.dtype} dtype makes it "
+                    "categorical)."
                 ) from error
             column = numbers
         if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(

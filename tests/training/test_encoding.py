@@ -179,7 +179,10 @@ def test_errors_name_the_column(table):
         clf.predict(frame[frame.columns[::-1]])
     with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing"):
         clf.predict(frame.drop(columns="income"))
-    with pytest.raises(ValueError, match="Column 'colour' holds non-numeric values"):
+    with pytest.raises(
+        ValueError,
+        match="Column 'colour' holds non-numeric values.*its string dtype makes it categorical",
+    ):
         SNNClassifier(categorical_features=None).fit(frame, y)
     with pytest.raises(ValueError, match="infinite"):
         SNNClassifier().fit(frame.assign(income=np.inf), y)
