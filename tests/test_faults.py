@@ -279,14 +279,19 @@ def _accepted_columns(pd, income):
     ["object column of numbers", "bool column", "Int64 column", "Float64 column", "boolean column"],
 )
 def test_numeric_values_in_unusual_dtypes_are_accepted(case):
-    # Object and bool columns are categories under categorical_features="from_dtype";
-    # with None, every column is read as numbers.
+    # Bool columns are categories under categorical_features="from_dtype", and an
+    # object column of fractional numbers is refused there (measurements, not
+    # labels); with None, every column is read as numbers.
     pd, base, y = _frames()
     column, as_float = _accepted_columns(pd, base["income"])[case]
     unusual = base.assign(income=column)
     plain = base.assign(income=np.asarray(as_float, dtype=np.float64))
-    categorical = case in ("object column of numbers", "bool column", "boolean column")
-    assert (SNNClassifier(**TINY).fit(unusual, y)._column_encoder is not None) == categorical
+    if case == "object column of numbers":
+        with pytest.raises(ValueError, match="'income' is categorical by its object dtype"):
+            SNNClassifier(**TINY).fit(unusual, y)
+    else:
+        categorical = case in ("bool column", "boolean column")
+        assert (SNNClassifier(**TINY).fit(unusual, y)._column_encoder is not None) == categorical
     model = SNNClassifier(**TINY, categorical_features=None).fit(unusual, y)
     reference = SNNClassifier(**TINY).fit(plain, y)
     np.testing.assert_array_equal(model.predict_proba(unusual), reference.predict_proba(plain))
