@@ -375,9 +375,7 @@ class TensorBatchNet(NeuralNet):
         score : float
             NaN if an output is not finite.
         """
-        with evaluation_mode(self.module_), torch.no_grad():
-            raw = torch.cat([self.infer(X) for X, _ in self.get_iterator(data)])
-        return self._score(data, raw)
+        return self._score(data, self._evaluation_outputs(data))
 
     def evaluation_loss(self, data):
         """Training criterion of the module's outputs on ``data`` in eval mode.
@@ -395,12 +393,13 @@ class TensorBatchNet(NeuralNet):
         loss : float
             Weighted mean over the samples.
         """
-        total = 0.0
+        with torch.no_grad():
+            return float(self.get_loss(self._evaluation_outputs(data), (data.y, data.weight)))
+
+    def _evaluation_outputs(self, data):
+        """The module's outputs on every sample of ``data``, in order, in eval mode."""
         with evaluation_mode(self.module_), torch.no_grad():
-            for X, (target, weight) in self.get_iterator(data):
-                loss = self.get_loss(self.infer(X), (target, weight))
-                total += float(loss) * float(weight.sum())
-        return total / data.total_weight
+            return torch.cat([self.infer(X) for X, _ in self.get_iterator(data)])
 
     def _score(self, data, raw):
         raw = raw.float().cpu().numpy()
