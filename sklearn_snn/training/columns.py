@@ -125,9 +125,8 @@ def check_same_kinds(X, kinds):
         if was_categorical:
             # Any values encode (unseen ones as unknown categories), but a category
             # spelt True in fit must not come back as 1, nor 1 as True.
-            if _truth_values(was_dtype) != _truth_values(dtype) and _is_number(
-                dtype if _truth_values(was_dtype) else was_dtype
-            ):
+            was_bool = _truth_values(was_dtype)
+            if was_bool != _truth_values(dtype) and _is_number(dtype if was_bool else was_dtype):
                 raise ValueError(
                     f"Column {name!r} was categorical with dtype {was_dtype} in fit but is "
                     f"{dtype} now, so its categories would be read as others (True is not "

@@ -315,12 +315,15 @@ def _check_categories_are_labels(X, categorical):
 def _object_numbers(column):
     """An object column as floats when every value is a number or missing, else None."""
     values = column.to_numpy()
-    present = [value for value in values if not _is_missing(value)]
-    if not present or not all(
+    missing = np.array([_is_missing(value) for value in values], dtype=bool)
+    present = values[~missing]
+    if not len(present) or not all(
         isinstance(value, Real) and not isinstance(value, bool | np.bool_) for value in present
     ):
         return None
-    return np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=np.float64)
+    numbers = np.full(len(values), np.nan)
+    numbers[~missing] = present.astype(np.float64)
+    return numbers
 
 
 def _target_encoder(target_type, random_state):
