@@ -333,7 +333,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         return X if splines is None else splines.transform(X)
 
     def _clip(self):
-        """The smooth clipping of the inputs learned in ``fit``, or None."""
+        """The clipping of the inputs learned in ``fit``, or None."""
         return getattr(self, "_input_clip", None)  # models saved before it lack it
 
     def _prepare_targets(self, X, y):

@@ -102,7 +102,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         then every standardized column passes through
         ``x / sqrt(1 + (x / 3)^2)`` (the identity near 0, never beyond ±3),
         except columns whose training values are all 0 or 1 (one-hot and
-        indicator columns), which are left as they are; heavy tails, rare
+        indicator columns), which are left as they are (a value beyond 0 and
+        1 at prediction time is clamped to them); heavy tails, rare
         one-hot categories and test rows far outside the training range
         then cannot drive the network far from its fixed point. ``False``:
         the inputs as given. Constant features are centred and left
@@ -153,8 +154,10 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     fixed_point : array-like of (float, float), default=(0.0, 1.0)
         Mean and variance that the activations are driven to; with
-        ``standardize`` the inputs are given this mean and variance (the
-        smooth clipping keeps them within ``3 * sqrt(variance)`` of the mean). The SELU
+        ``standardize`` the inputs are given this mean and variance before
+        any clipping (the smooth clipping then keeps them within
+        ``3 * sqrt(variance)`` of the mean and shrinks their variance: to
+        about 0.78 of it for a Gaussian column). The SELU
         constants come from :func:`sklearn_snn.theory.selu_parameters` and the
         alpha-dropout correction from
         :func:`sklearn_snn.theory.alpha_dropout_parameters` for this point;

@@ -106,8 +106,12 @@ class Graph:
         bounds = [self.constant(np.array([bound]), self.INT64) for bound in (start, end, 1)]
         return self.node("Slice", [x, *bounds])
 
-    def smooth_clip(self, x, center, columns, bound, n_features):
-        """``center + d / sqrt(1 + (d / bound)^2)``, ``d = x - center``, on ``columns``."""
+    def smooth_clip(self, x, center, columns, bound, zero_one, n_features):
+        """``center + d / sqrt(1 + (d / bound)^2)``, ``d = x - center``, on ``columns``.
+
+        The ``zero_one`` columns are clamped to ``[0, 1]``, the others pass
+        unchanged.
+        """
         bounds = np.full(n_features, np.inf)  # d / inf = 0: other columns pass unchanged
         bounds[columns] = bound
         deviation = self.node("Sub", [x, self.constant(np.array([center]))])
@@ -118,7 +122,13 @@ class Graph:
         squared = self.node("Mul", [relative, relative])
         root = self.node("Sqrt", [self.node("Add", [squared, self.constant(np.array([1.0]))])])
         clipped = self.node("Div", [deviation, root])
-        return self.node("Add", [clipped, self.constant(np.array([center]))])
+        clipped = self.node("Add", [clipped, self.constant(np.array([center]))])
+        if len(zero_one) == 0:
+            return clipped
+        lower, upper = np.full(n_features, -np.inf), np.full(n_features, np.inf)
+        lower[zero_one], upper[zero_one] = 0.0, 1.0
+        clipped = self.node("Max", [clipped, self.constant(lower)])
+        return self.node("Min", [clipped, self.constant(upper)])
 
     def linear(self, x, weight, bias):
         """``x @ weight.T + bias`` for a torch-layout ``weight``; ``x @ weight + bias`` stacked.

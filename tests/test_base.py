@@ -126,6 +126,24 @@ def test_smooth_clip_leaves_zero_one_columns_as_they_are(binary_data, small_para
     assert np.abs(plain._prepare_input(X)[:, -1]).max() > 10
 
 
+def test_smooth_clip_clamps_zero_one_columns_far_outside(regression_data, small_params):
+    # A 0/1 column in training that gets 1e6 (or -1e6) at test time is read as
+    # 1 (or 0): the prediction stays that of the row with the training value.
+    X, y = regression_data
+    flag = (X[:, 0] > 0).astype(float)
+    X = np.column_stack([X, flag])
+    y = y + 3 * y.std() * flag  # the column carries the target
+    reg = SNNRegressor(**small_params, standardize="smooth_clip").fit(X, y)
+    far = X[:10].copy()
+    far[:, -1] = np.where(flag[:10] == 1, 1e6, -1e6)
+    np.testing.assert_allclose(reg.predict(far), reg.predict(X[:10]), rtol=1e-6)
+    low, high = y.min() - 2 * y.std(), y.max() + 2 * y.std()
+    between = X[:10].copy()
+    between[:, -1] = 0.5  # inside [0, 1]: passed on as it is
+    assert np.all((reg.predict(between) > low) & (reg.predict(between) < high))
+    assert not np.allclose(reg.predict(between), reg.predict(X[:10]))
+
+
 def test_random_state_seeds_the_batch_order(binary_data, small_params):
     # Three networks with the same weights and a stateless optimizer (plain
     # SGD) train one more epoch: only the training generator, seeded by

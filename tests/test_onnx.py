@@ -146,7 +146,10 @@ def test_smooth_clip_of_far_rows_and_zero_one_columns(classification_data, small
     # Rows whose squared deviation overflows float32 saturate as in the estimator.
     farther = X[:20] * np.float32(1e30)
     farther[:, -1] = X[:20, -1]
-    check_classifier(clf, np.vstack([X, far, farther]))
+    # The 0/1 column beyond 0 and 1 is clamped as in the estimator.
+    beyond = X[:20].copy()
+    beyond[:, -1] = np.linspace(-1e6, 1e6, 20, dtype=np.float32)
+    check_classifier(clf, np.vstack([X, far, farther, beyond]))
 
 
 def test_pipeline_with_scaler(classification_data, regression_data, small_params):

@@ -47,7 +47,7 @@ def smooth_clip(values, center, bound):
 
 
 def shape_inputs(X, mean, scale, clip=None):
-    """``(X - mean) / scale``, then the smooth clipping of ``clip`` if any.
+    """``(X - mean) / scale``, then the clipping of ``clip`` if any.
 
     Parameters
     ----------
@@ -55,9 +55,11 @@ def shape_inputs(X, mean, scale, clip=None):
         Dense input data.
     mean, scale : ndarray of shape (n_features,)
         Standardization learned in ``fit``.
-    clip : tuple of (float, ndarray of int, float) or None, default=None
-        ``(center, columns, bound)``: the columns to clip with
-        :func:`smooth_clip`, or None for no clipping.
+    clip : tuple of (float, ndarray of int, float, ndarray of int) or None, default=None
+        ``(center, columns, bound, zero_one)``: the columns to clip with
+        :func:`smooth_clip`, and the 0/1 columns, which are clamped to
+        ``[0, 1]`` (their training values stay as they are; a test value
+        beyond them is bounded); None for no clipping.
 
     Returns
     -------
@@ -68,12 +70,14 @@ def shape_inputs(X, mean, scale, clip=None):
     --------
     >>> import numpy as np
     >>> from sklearn_snn.nn.input_shaping import shape_inputs
-    >>> X = np.array([[1.0, 1.0], [1000.0, 0.0]])
-    >>> shape_inputs(X, np.zeros(2), np.ones(2), (0.0, np.array([0]), 3.0)).round(3).tolist()
-    [[0.949, 1.0], [3.0, 0.0]]
+    >>> X = np.array([[1.0, 1.0], [1000.0, 0.0], [0.0, -5.0]])
+    >>> clip = (0.0, np.array([0]), 3.0, np.array([1]))
+    >>> shape_inputs(X, np.zeros(2), np.ones(2), clip).round(3).tolist()
+    [[0.949, 1.0], [3.0, 0.0], [0.0, 0.0]]
     """
     shaped = (np.asarray(X, dtype=np.float64) - mean) / scale
     if clip is not None:
-        center, columns, bound = clip
+        center, columns, bound, zero_one = clip
         shaped[:, columns] = smooth_clip(shaped[:, columns], center, bound)
+        shaped[:, zero_one] = np.clip(shaped[:, zero_one], 0.0, 1.0)
     return shaped

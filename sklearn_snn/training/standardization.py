@@ -19,7 +19,8 @@ def input_scaling(X, indices, weights, *, standardize, fixed_point):
     standardized ``z``. With ``standardize="smooth_clip"``, columns whose
     training values are all 0 or 1 (one-hot and indicator columns) are left
     as they are, since a rare one would be scaled to dozens of standard
-    deviations; the other columns are standardized and then smoothly clipped
+    deviations, and a test value beyond them is clamped to ``[0, 1]``; the
+    other columns are standardized and then smoothly clipped
     to within ``3 * sqrt(var)`` of ``mean_fp``
     (:func:`~sklearn_snn.nn.input_shaping.smooth_clip`). That includes the
     columns constant in training: their training value is ``mean_fp``, which
@@ -44,8 +45,8 @@ def input_scaling(X, indices, weights, *, standardize, fixed_point):
         The scaling ``(x - mean) / scale``.
     unscaled : ndarray of int
         Features too constant to scale (see :func:`standardization_statistics`).
-    clip : tuple of (float, ndarray of int, float) or None
-        ``(center, columns, bound)`` for
+    clip : tuple of (float, ndarray of int, float, ndarray of int) or None
+        ``(center, columns, bound, zero_one)`` for
         :func:`~sklearn_snn.nn.input_shaping.shape_inputs`, or None.
     """
     n_features = X.shape[1]
@@ -61,7 +62,8 @@ def input_scaling(X, indices, weights, *, standardize, fixed_point):
     zero_one = zero_one[~np.isin(zero_one, unscaled)]
     mean[zero_one], scale[zero_one] = 0.0, 1.0
     clipped = np.setdiff1d(np.arange(n_features), zero_one)
-    return mean, scale, unscaled, (fixed_mean, clipped, CLIP_BOUND * np.sqrt(fixed_var))
+    bound = CLIP_BOUND * np.sqrt(fixed_var)
+    return mean, scale, unscaled, (fixed_mean, clipped, bound, zero_one)
 
 
 def zero_one_columns(X, indices):

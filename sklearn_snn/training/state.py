@@ -147,7 +147,8 @@ def loaded_estimator_state(state, parameters):
     Returns
     -------
     attributes : dict
-        For ``__setstate__``; the net is not among them.
+        For ``__setstate__``; the net is not among them. A smooth clipping
+        saved before 0/1 columns were clamped clamps none.
     net : dict or None
         The saved net (:func:`net_state`), for :func:`restore_net`.
     """
@@ -159,6 +160,9 @@ def loaded_estimator_state(state, parameters):
     for name, value in ADDED_PARAMETERS.items():
         if name in parameters:
             attributes.setdefault(name, value)
+    clip = attributes.get("_input_clip")
+    if clip is not None and len(clip) == 3:  # saved before 0/1 columns were clamped
+        attributes["_input_clip"] = (*clip, np.array([], dtype=np.intp))
     return attributes, net
 
 

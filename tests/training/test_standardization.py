@@ -130,8 +130,9 @@ def test_smooth_clip_keeps_zero_one_columns_and_clips_the_others(rng, fixed_poin
     np.testing.assert_array_equal(mean[1:], plain[0][1:])
     np.testing.assert_array_equal(scale[1:], plain[1][1:])
     assert unscaled.tolist() == [3]
-    center, columns, bound = clip
+    center, columns, bound, zero_one = clip
     assert center == m and columns.tolist() == [1, 2, 3] and bound == pytest.approx(3 * np.sqrt(v))
+    assert zero_one.tolist() == [0]
     shaped = shape_inputs(X, mean, scale, clip)
     np.testing.assert_array_equal(shaped[:, 0], X[:, 0])
     np.testing.assert_allclose(shaped[:, 3], m, atol=1e-12)
@@ -139,6 +140,9 @@ def test_smooth_clip_keeps_zero_one_columns_and_clips_the_others(rng, fixed_poin
     # a test value far from the constant stays bounded.
     far = shape_inputs(np.array([[0.0, 5.0, 0.0, 1e6]]), mean, scale, clip)
     assert abs(far[0, 3] - m) <= bound
+    # A test value beyond 0 and 1 in the 0/1 column is clamped to them.
+    beyond = shape_inputs(np.array([[1e6, 5.0, 0.0, 7.0], [-3.0, 5.0, 0.0, 7.0]]), mean, scale, clip)
+    assert beyond[:, 0].tolist() == [1.0, 0.0]
     assert np.abs(shaped[:, 1:3] - m).max() < bound
     # Near the centre the clipping is about the identity.
     standardized = (X - mean) / scale

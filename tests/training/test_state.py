@@ -299,3 +299,21 @@ def test_net_state_holds_no_torch_objects_and_restores_the_net(fitted):
     assert twin.net_.lr == model.net_.lr
     assert list(twin.net_.history[:, "train_loss"]) == list(model.net_.history[:, "train_loss"])
     assert torch.equal(twin.net_.generator_.get_state(), model.net_.generator_.get_state())
+
+
+def test_smooth_clip_saved_before_zero_one_clamping_loads_and_clamps_nothing(binary_data):
+    # Models saved before 0/1 columns were clamped stored (center, columns, bound):
+    # they load, predict as before on training values, and leave those columns as
+    # they were saved to (unclamped), so a saved model never changes its answers.
+    X, y = binary_data
+    X = np.column_stack([X, X[:, 0] > 0]).astype(float)
+    model = SNNClassifier(**TINY).fit(X, y)
+    state = model.__getstate__()
+    state["_input_clip"] = state["_input_clip"][:3]
+    old = SNNClassifier.__new__(SNNClassifier)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.predict_proba(X), model.predict_proba(X))
+    beyond = X[:5].copy()
+    beyond[:, -1] = 50.0
+    assert old._prepare_input(beyond)[:, -1].tolist() == [50.0] * 5
+    assert model._prepare_input(beyond)[:, -1].tolist() == [1.0] * 5
