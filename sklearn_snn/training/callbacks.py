@@ -149,6 +149,28 @@ def evaluation_loss(net, data, n_rows=1024):
     return loss if math.isfinite(loss) else math.inf
 
 
+class MarkedEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` that also records ``<monitor>_best`` in the history.
+
+    The epochs it counts as improvements (by more than its threshold) are
+    marked, so that ``verbose`` logs highlight the epoch whose weights
+    ``load_best`` restores, as they do for
+    :class:`~sklearn_snn.training.best_epoch.BestEpoch`.
+
+    Parameters
+    ----------
+    **kwargs
+        Those of :class:`skorch.callbacks.EarlyStopping`.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1, "epoch"]
+        try:
+            super().on_epoch_end(net, **kwargs)
+        finally:  # also on the epoch that stops the fit
+            net.history.record(f"{self.monitor}_best", self.best_epoch_ == epoch)
+
+
 def fit_callbacks(
     net,
     train_data,
@@ -216,7 +238,7 @@ def fit_callbacks(
     if early_stopping is not None:
         validation = early_stopping == "validation"
         selecting = validation and scheduler is not None
-        stopper = EarlyStopping(
+        stopper = (EarlyStopping if selecting else MarkedEarlyStopping)(
             monitor="valid_loss" if validation else "train_loss",
             patience=patience,
             threshold=tol,

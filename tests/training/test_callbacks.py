@@ -291,3 +291,24 @@ def test_a_learning_rate_schedule_survives_a_divergence(monkeypatch, regression_
     assert schedule.lr_scheduler_.optimizer is optimizer_
     final = rate * 0.5 ** len(diverged) * 0.1 ** diverged[-1]
     assert optimizer_.param_groups[0]["lr"] == pytest.approx(final, rel=1e-12)
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_early_stopping_marks_the_epochs_that_improved(binary_data, early_stopping):
+    # The verbose log highlights the epochs that beat the best loss by more
+    # than tol: for the constant schedule as for one_cycle's best-epoch choice.
+    X, y = binary_data
+    monitor = "valid_loss" if early_stopping else "train_loss"
+    tol = 1e-3
+    clf = SNNClassifier(
+        n_layers=2, n_units=16, n_ensemble=1, max_iter=200, n_iter_no_change=5, tol=tol,
+        learning_rate=0.01, batch_size=32,
+        early_stopping=early_stopping, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    losses = clf.history_[:, monitor]
+    marked = clf.history_[:, f"{monitor}_best"]
+    best, expected = np.inf, []
+    for loss in losses:
+        expected.append(bool(loss < best - tol))
+        best = loss if expected[-1] else best
+    assert marked == expected and marked[0] and not all(marked) and clf.n_iter_ < 200
