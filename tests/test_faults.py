@@ -238,6 +238,18 @@ def test_one_training_value_whose_square_overflows_is_named(Estimator, extreme):
         Estimator(**TINY).fit(X, y)
 
 
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_a_column_whose_variance_underflows_is_named(Estimator):
+    # Values near 1e-200 vary, but their squares underflow: without the check
+    # the column would pass for a constant one and be ignored.
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    X[:, 1] *= 1e-200
+    with pytest.raises(ValueError, match=r"Feature\(s\) \[1\] vary on a scale too small"):
+        Estimator(**TINY).fit(X, y)
+    Estimator(**TINY).fit(X * np.array([1.0, 1e200, 1.0]), y)  # rescaled, it fits
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
 def test_finite_inputs_near_float64_limit_at_predict(

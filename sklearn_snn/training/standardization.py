@@ -150,4 +150,36 @@ def standardization_statistics(data, indices, weights, what):
         raise AssertionError("StandardScaler did not compute means")
     check_standardization(scaler.mean_, scaler.scale_, what, variance=scaler.var_)
     unscaled = np.flatnonzero((scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0))
+    check_no_underflow(data, indices, unscaled[scaler.var_[unscaled] == 0.0], what)
     return scaler.mean_, scaler.scale_, unscaled
+
+
+def check_no_underflow(data, indices, columns, what):
+    """Refuse columns whose variance is zero although their values differ.
+
+    Values of a scale near 1e-160 and below have squares that underflow
+    float64, so StandardScaler takes such a column for a constant one and
+    the network would never see how it varies.
+
+    Parameters
+    ----------
+    data : ndarray or scipy sparse matrix of shape (n_samples, n_columns)
+        Features or targets.
+    indices : ndarray of int
+        Rows the statistics were learned from.
+    columns : ndarray of int
+        Columns whose variance is exactly zero.
+    what : str
+        ``"Feature(s)"`` or ``"Target(s)"``, for the message.
+    """
+    varying = []
+    for column in columns:
+        values = data[indices, column]
+        values = values.toarray().ravel() if sp.issparse(values) else np.asarray(values)
+        if values.min() != values.max():
+            varying.append(int(column))
+    if varying:
+        raise ValueError(
+            f"{what} {varying} vary on a scale too small to standardize: their variance "
+            "underflows float64. Rescale them first (e.g. multiply by a power of ten)."
+        )

@@ -62,6 +62,20 @@ def test_constant_columns_are_centred_and_left_unscaled(rng):
     assert mean[0] == 4.0 and scale[0] == scale[1] == scale[2] == 1.0
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_columns_whose_variance_underflows_are_named(rng, sparse):
+    # Squares of values near 1e-200 underflow to 0: StandardScaler alone takes
+    # the column for a constant one and the network never sees it vary.
+    X = rng.normal(size=(30, 3))
+    X[:, 2] *= 1e-200
+    X[:, 0] = 0.0  # truly constant: accepted and left unscaled
+    X = sp.csr_matrix(X) if sparse else X
+    with pytest.raises(ValueError, match=r"Feature\(s\) \[2\] vary on a scale too small"):
+        standardization_statistics(X, np.arange(30), np.ones(30), "Feature(s)")
+    X = X[:, :2]
+    assert standardization_statistics(X, np.arange(30), np.ones(30), "Feature(s)")[2].tolist() == [0]
+
+
 @pytest.mark.filterwarnings("ignore:(overflow|invalid value) encountered:RuntimeWarning")
 def test_statistics_that_overflow_name_the_columns(rng):
     X = rng.normal(size=(10, 3))
