@@ -155,11 +155,13 @@ def standardization_statistics(data, indices, weights, what):
 
 
 def check_no_underflow(data, indices, columns, what):
-    """Refuse columns whose variance is zero although their values differ.
+    """Refuse columns whose variance is zero because the squares of their spread underflow.
 
-    Values of a scale near 1e-160 and below have squares that underflow
-    float64, so StandardScaler takes such a column for a constant one and
-    the network would never see how it varies.
+    Values that differ by about 1e-160 and less have squared differences
+    that underflow float64, so StandardScaler takes such a column for a
+    constant one and the network would never see how it varies. (A column
+    whose variance vanishes because one huge sample weight outweighs the
+    other rows is constant as far as the weights go, and passes.)
 
     Parameters
     ----------
@@ -176,7 +178,8 @@ def check_no_underflow(data, indices, columns, what):
     for column in columns:
         values = data[indices, column]
         values = values.toarray().ravel() if sp.issparse(values) else np.asarray(values)
-        if values.min() != values.max():
+        spread = float(values.max()) - float(values.min())
+        if 0.0 < spread and spread * spread < np.finfo(np.float64).tiny:
             varying.append(int(column))
     if varying:
         raise ValueError(

@@ -76,6 +76,17 @@ def test_columns_whose_variance_underflows_are_named(rng, sparse):
     assert standardization_statistics(X, np.arange(30), np.ones(30), "Feature(s)")[2].tolist() == [0]
 
 
+def test_a_weight_that_outweighs_all_other_rows_is_no_underflow():
+    # One weight of 1e100 makes every column constant as far as the weights go
+    # (here the weighted variance of columns 2 and 3 is exactly 0): left
+    # unscaled, not blamed on the features.
+    X = np.random.default_rng(0).normal(size=(30, 5))
+    weights = np.ones(30)
+    weights[3] = 1e100
+    unscaled = standardization_statistics(X, np.arange(30), weights, "Feature(s)")[2]
+    assert unscaled.tolist() == [0, 1, 2, 3, 4]
+
+
 @pytest.mark.filterwarnings("ignore:(overflow|invalid value) encountered:RuntimeWarning")
 def test_statistics_that_overflow_name_the_columns(rng):
     X = rng.normal(size=(10, 3))
