@@ -167,7 +167,10 @@ PARAMETERS_DOC = """n_layers : int, default=4
             default="from_dtype"
         Columns to encode as categories, with HistGradientBoosting's
         conventions: ``"from_dtype"`` takes a DataFrame's ``category``,
-        ``object``, ``string`` and ``bool`` columns (none for arrays); or
+        ``object``, ``string`` and ``bool`` columns (pandas, with numpy or
+        pyarrow dtypes; polars' ``Categorical``, ``Enum``, ``String`` and
+        ``Boolean`` columns, read through ``to_pandas``, which needs pyarrow;
+        none for arrays); or
         column indices, column names, a boolean mask, or None. Categorical
         columns are one-hot encoded (up to 50 categories; rare ones grouped,
         unknown ones at predict time counted as rare, missing values a

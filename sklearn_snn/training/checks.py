@@ -24,10 +24,12 @@ def check_fixed_point(fixed_point):
         raise ValueError(f"fixed_point={fixed_point!r} has no SELU: {error}") from None
 
 
-def explain_column_error(X, error):
+def explain_column_error(X, error, categorical=None):
     """Re-raise a validation ``error`` naming the DataFrame column at fault.
 
     Only runs once validation has failed, so the normal path pays nothing.
+    An error that no numeric column explains (duplicate column names, for
+    example) is re-raised as it is.
 
     Parameters
     ----------
@@ -35,6 +37,8 @@ def explain_column_error(X, error):
         The input that failed validation.
     error : ValueError
         The error scikit-learn raised.
+    categorical : ndarray of bool or None, default=None
+        The categorical columns, which hold labels and are not at fault.
     """
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items") or "feature names" in str(error):
@@ -42,6 +46,8 @@ def explain_column_error(X, error):
     import pandas as pd
 
     for position, name in enumerate(X.columns):
+        if categorical is not None and categorical[position]:
+            continue
         column = X.iloc[:, position]
         if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
             numbers = pd.to_numeric(column, errors="coerce")

@@ -216,10 +216,22 @@ def _is_categorical_dtype(dtype):
 
     return (
         isinstance(dtype, pd.CategoricalDtype)
+        or _is_arrow_dictionary(dtype)
         or pd.api.types.is_object_dtype(dtype)
         or pd.api.types.is_string_dtype(dtype)
         or pd.api.types.is_bool_dtype(dtype)
     )
+
+
+def _is_arrow_dictionary(dtype):
+    """Whether ``dtype`` is pyarrow's dictionary type: a ``category`` read with that backend."""
+    import pandas as pd
+
+    if not isinstance(dtype, pd.ArrowDtype):
+        return False
+    import pyarrow
+
+    return pyarrow.types.is_dictionary(dtype.pyarrow_dtype)
 
 
 def _truth_values(dtype):

@@ -79,6 +79,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
     X_encoded : ndarray or sparse matrix
         Or ``(X_encoded, y)`` when ``y`` is given.
     """
+    X = _pandas_if_polars(X)
     if reset:
         categorical = categorical_mask(X, estimator.categorical_features)
     else:
@@ -104,7 +105,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
                 estimator, X, y, multi_output=True, y_numeric=estimator._y_numeric, **checks
             )
     except ValueError as error:
-        explain_column_error(X, error)
+        explain_column_error(X, error, categorical)
     if categorical is None:
         categorical = np.zeros(X_checked.shape[1], dtype=bool)
     elif categorical.any() and not no_y:
@@ -130,6 +131,22 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
         fill = getattr(estimator, "_missing_fill", None)
         X_checked = encode(encoder, categorical, X_checked, fill)
     return X_checked if no_y else (X_checked, y)
+
+
+def _pandas_if_polars(X):
+    """A polars DataFrame with non-numeric columns as pandas, whose dtypes mark the categories.
+
+    polars' ``Categorical``, ``Enum``, ``String`` and ``Boolean`` columns become
+    pandas ``category``, string and ``bool`` columns (``to_pandas`` needs
+    pyarrow), so ``categorical_features`` works as for pandas. All-numeric
+    frames pass as they are: scikit-learn's validation reads them.
+    """
+    if not type(X).__module__.startswith("polars") or not hasattr(X, "to_pandas"):
+        return X
+    schema = getattr(X, "schema", None)
+    if schema is None or all(dtype.is_numeric() for dtype in schema.values()):
+        return X
+    return X.to_pandas()
 
 
 def target_type(y, regression):

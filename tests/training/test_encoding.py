@@ -193,6 +193,50 @@ def test_errors_name_the_column(table):
         SNNClassifier(categorical_features=None).fit(dated[["income", "when"]], y)
 
 
+def test_an_error_no_column_explains_comes_through(table):
+    # Duplicate column names: the categorical 'colour' is not at fault, and
+    # scikit-learn's own message is the one to see.
+    frame, y = table
+    doubled = pd.concat([frame, frame[["income"]]], axis=1)
+    with pytest.raises(ValueError, match="Expected unique column names") as raised:
+        SNNClassifier(**TINY).fit(doubled, y)
+    assert "colour" not in str(raised.value)
+
+
+def test_categories_read_with_the_pyarrow_backend(table, tmp_path):
+    # pandas' read_parquet(dtype_backend="pyarrow") gives category columns as
+    # pyarrow dictionaries: categorical by their dtype, as for HistGradientBoosting.
+    pytest.importorskip("pyarrow")
+    frame, y = table
+    frame = frame[["income", "size", "colour"]]
+    frame.to_parquet(tmp_path / "table.parquet")
+    arrow = pd.read_parquet(tmp_path / "table.parquet", dtype_backend="pyarrow")
+    assert isinstance(arrow["size"].dtype, pd.ArrowDtype)
+    clf = SNNClassifier(**TINY).fit(arrow, y)
+    np.testing.assert_array_equal(clf._categorical, [False, True, True])
+    reference = SNNClassifier(**TINY).fit(frame, y)
+    np.testing.assert_allclose(clf.predict_proba(arrow), reference.predict_proba(frame), atol=1e-6)
+    np.testing.assert_array_equal(clf.predict_proba(frame), clf.predict_proba(arrow))
+
+
+def test_polars_frames_with_categories(table):
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")  # polars' to_pandas
+    frame, y = table
+    frame = frame[["income", "age", "size", "colour"]]
+    polars_frame = pl.from_pandas(frame).with_columns(pl.col("size").cast(pl.Categorical))
+    reference = SNNClassifier(**TINY).fit(frame, y)
+    for categorical_features in ("from_dtype", [2, 3], ["size", "colour"]):
+        clf = SNNClassifier(**TINY, categorical_features=categorical_features)
+        clf.fit(polars_frame, y)
+        np.testing.assert_array_equal(clf._categorical, [False, False, True, True])
+        assert clf.feature_names_in_.tolist() == list(frame.columns)
+        np.testing.assert_allclose(
+            clf.predict_proba(polars_frame), reference.predict_proba(frame), atol=1e-6
+        )
+    np.testing.assert_array_equal(reference.predict(polars_frame), reference.predict(frame))
+
+
 def test_partial_fit_keeps_the_encoding_of_its_first_call(table):
     frame, y = table
     clf = SNNClassifier(**TINY)
