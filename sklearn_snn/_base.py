@@ -212,7 +212,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         ``valid_data`` is None without early stopping, ``notices`` are
         warnings to issue once the fit is kept.
         """
-        X, y = self._validate(X, y, reset=reset)
+        X, y = self._validate(X, y, reset=reset, sample_weight=sample_weight)
         target = self._encode_targets(y, reset=reset, classes=classes)
         weight = self._sample_weight(sample_weight, X, y)
         indices, weights = canonical_samples(X, target, weight)
@@ -304,9 +304,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             output_activation=self._output_activation(),
         )
 
-    def _validate(self, X, y="no_validation", *, reset):
+    def _validate(self, X, y="no_validation", *, reset, sample_weight=None):
         """``X`` (and ``y``) checked and encoded; errors name the column at fault."""
-        return validate_and_encode(self, X, y, reset=reset)
+        return validate_and_encode(self, X, y, reset=reset, sample_weight=sample_weight)
 
     def _predict_raw(self, X):
         check_is_fitted(self)

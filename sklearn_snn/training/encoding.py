@@ -30,6 +30,7 @@ through untouched: its precision and sparsity stay as they were.
 """
 
 import copy
+import math
 from numbers import Real
 
 import numpy as np
@@ -39,7 +40,12 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _check_y,
+    check_consistent_length,
+    validate_data,
+)
 
 from .checks import explain_column_error
 from .columns import (
@@ -56,11 +62,12 @@ MIN_FREQUENCY = 5
 _MISSING = np.nan
 
 
-def validate_and_encode(estimator, X, y="no_validation", *, reset):
+def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight=None):
     """``X`` (and ``y``) checked as scikit-learn does, then encoded as numbers.
 
     With ``reset`` (a first fit) the categorical columns are found and the
-    encoder learned and stored on the estimator; later calls use them.
+    encoder learned and stored on the estimator, from the rows of positive
+    ``sample_weight`` (see :func:`fit_encoder`); later calls use them.
     Errors name the column at fault.
 
     Parameters
@@ -73,6 +80,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
         Targets, or none to check (prediction).
     reset : bool
         Whether to learn the columns and the encoding.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        The fit's sample weights, with ``reset``.
 
     Returns
     -------
@@ -112,6 +121,11 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
         y = _check_y(y, multi_output=True, y_numeric=estimator._y_numeric)
         check_consistent_length(X, y)
     if reset:
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(
+                sample_weight, X_checked, dtype=np.float64, ensure_non_negative=True
+            )
         kind = target_type(y, regression=estimator._y_numeric)
         estimator._categorical, estimator._column_kinds = categorical, column_kinds(X, categorical)
         # A copy: a list the caller changes in place afterwards is a changed selection.
@@ -123,9 +137,14 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset):
             target_type=kind,
             random_state=estimator.random_state,
             names=list(X.columns) if hasattr(X, "columns") else None,
+            sample_weight=weight,
         )
-        encoded = estimator._column_encoder is not None
-        estimator._missing_fill = None if encoded else column_means(X_checked)
+        if estimator._column_encoder is None:
+            estimator._missing_fill = column_means(X_checked, weight)
+            # Missing values only in rows of weight zero: filled as prediction fills them.
+            X_checked = encode(None, categorical, X_checked, estimator._missing_fill)
+        else:
+            estimator._missing_fill = None
     else:
         encoder = getattr(estimator, "_column_encoder", None)
         fill = getattr(estimator, "_missing_fill", None)
@@ -170,8 +189,14 @@ def target_type(y, regression):
     return kind if kind in ("binary", "multiclass") else None
 
 
-def fit_encoder(X, y, categorical, *, target_type, random_state, names=None):
+def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sample_weight=None):
     """Learn the encoding of ``X`` (and ``y`` for target encoding); return it and ``X`` encoded.
+
+    The encoder learns from the rows of positive ``sample_weight`` only, so
+    that a weight of zero is the row's removal; the imputed means are
+    weighted, so that for numeric columns a weight of ``k`` is ``k`` copies
+    of the row. The categories' counts (rare ones grouped) and the target
+    encoding count each row of positive weight once.
 
     Parameters
     ----------
@@ -188,6 +213,8 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None):
     names : list or None, default=None
         Column names for error messages, where ``X`` no longer carries them
         (a DataFrame already converted to an array).
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Validated, non-negative sample weights.
 
     Returns
     -------
@@ -198,22 +225,26 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None):
     X_encoded : ndarray or sparse matrix
         ``X`` itself for numeric data without missing values.
     """
+    keep = _positive_rows(sample_weight)
     if not categorical.any():
         values = _numeric_values(X)
-        missing = _missing_per_column(values)
+        learned = values if keep is None else values[keep]
+        missing = _missing_per_column(learned)
         if not missing.any():
             return None, values
-        _check_not_all_missing(values, missing, names if names is not None else X)
-        imputer = _imputer().fit(values)
+        _check_not_all_missing(learned, missing, names if names is not None else X)
+        imputer = _imputer().fit(learned)
+        _exact_means(imputer, learned, sample_weight, keep)
         return imputer, imputer.transform(values)
     _check_categories_are_labels(X, categorical)
     values = _mixed_values(X, categorical)
+    learned = values if keep is None else values[keep]
     numeric = np.flatnonzero(~categorical)
-    numbers = values[:, numeric].astype(np.float64)
+    numbers = learned[:, numeric].astype(np.float64)
     _check_not_all_missing(numbers, _missing_per_column(numbers), X, columns=numeric)
     one_hot, targeted = [], []
     for column in np.flatnonzero(categorical):
-        large = len(set(values[:, column].tolist())) > MAX_ONE_HOT_CATEGORIES
+        large = len(set(learned[:, column].tolist())) > MAX_ONE_HOT_CATEGORIES
         (targeted if large and target_type is not None else one_hot).append(int(column))
     parts = []
     if one_hot:
@@ -230,7 +261,19 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None):
     if len(numeric):
         parts.append(("numeric", _imputer(), [int(column) for column in numeric]))
     transformer = ColumnTransformer(parts, sparse_threshold=0)
-    return transformer, transformer.fit_transform(values, y).astype(np.float64)
+    encoded = transformer.fit_transform(learned, y if keep is None else y[keep])
+    encoded = encoded.astype(np.float64)
+    if len(numeric) and _exact_means(
+        transformer.named_transformers_["numeric"], numbers, sample_weight, keep
+    ):
+        block = transformer.output_indices_["numeric"]
+        encoded[:, block] = transformer.named_transformers_["numeric"].transform(numbers)
+    if keep is None:
+        return transformer, encoded
+    full = np.empty((len(values), encoded.shape[1]))
+    full[keep] = encoded
+    full[~keep] = transformer.transform(values[~keep])
+    return transformer, full
 
 
 def encode(encoder, categorical, X, fill=None):
@@ -270,19 +313,92 @@ def encode(encoder, categorical, X, fill=None):
     return np.where(np.isnan(values), fill.astype(values.dtype), values)
 
 
-def column_means(X):
+def column_means(X, sample_weight=None):
     """Float64 training mean of each numeric column, where :func:`fit_encoder` kept no imputer.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Numeric training data without missing values.
+        Numeric training data, without missing values in the rows of
+        positive weight.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Non-negative weights: the weighted mean of the rows of positive
+        weight.
 
     Returns
     -------
     means : ndarray of shape (n_features,)
     """
-    return np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
+    keep = _positive_rows(sample_weight)
+    rows = X if keep is None else X[keep]
+    if sample_weight is None or np.all(sample_weight == sample_weight[0]):
+        return np.asarray(rows.mean(axis=0, dtype=np.float64)).ravel()
+    weight = sample_weight if keep is None else sample_weight[keep]
+    return np.asarray(rows.T @ weight, dtype=np.float64).ravel() / weight.sum()
+
+
+def _positive_rows(sample_weight):
+    """Mask of the rows of positive weight; None where that is every row (or none)."""
+    if sample_weight is None:
+        return None
+    keep = sample_weight > 0
+    return None if keep.all() or not keep.any() else keep
+
+
+def _exact_means(imputer, values, sample_weight, keep):
+    """Give a fitted mean imputer the exactly summed, weighted means of ``values``.
+
+    ``values`` are the rows the imputer learned from (those of ``keep``).
+    Each mean is the correctly rounded weighted sum of the column's present
+    entries (``math.fsum`` of exact products; a sparse matrix's implicit
+    zeros are present) over their summed weight, so a row of weight ``k``
+    gives the bits that ``k`` copies of it give. Summing in another order
+    would not, and the training rows' canonical order, which hashes the
+    imputed values, would change with it. Returns whether a mean changed.
+    """
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    weight = weight if weight is None or keep is None else weight[keep]
+    n_rows = values.shape[0]
+    if sp.issparse(values):
+        values = sp.csc_matrix(values, dtype=np.float64)
+        bounds = zip(values.indptr[:-1], values.indptr[1:], strict=True)
+        columns = ((values.data[a:b], values.indices[a:b]) for a, b in bounds)
+    else:
+        values = np.asarray(values, dtype=np.float64)
+        rows = np.arange(n_rows)
+        columns = ((values[:, j], rows) for j in range(values.shape[1]))
+    means = imputer.statistics_.copy()
+    for j, (entries, rows) in enumerate(columns):
+        missing = np.isnan(entries)
+        present, lost = entries[~missing], rows[missing]
+        if weight is None:
+            total, mass = math.fsum(present), float(n_rows - len(lost))
+        else:
+            product, error = _two_product(weight[rows[~missing]], present)
+            total = math.fsum(np.concatenate([product, error]))
+            mass = math.fsum(np.concatenate([weight, -weight[lost]]))
+        if mass > 0:
+            means[j] = total / mass
+    changed = not np.array_equal(means, imputer.statistics_)
+    imputer.statistics_ = means
+    return changed
+
+
+def _two_product(a, b):
+    """``(p, e)`` with ``p + e == a * b`` exactly (Dekker's product, no overflow)."""
+    product = a * b
+    with np.errstate(over="ignore", invalid="ignore"):
+        a_high, a_low = _split(a)
+        b_high, b_low = _split(b)
+        error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    return product, np.where(np.isfinite(error), error, 0.0)
+
+
+def _split(a):
+    """``(high, low)`` halves of ``a``'s 53-bit significand, ``high + low == a``."""
+    scaled = 134217729.0 * a  # 2**27 + 1
+    high = scaled - (scaled - a)
+    return high, a - high
 
 
 def _check_categories_are_labels(X, categorical):

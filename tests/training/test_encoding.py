@@ -237,6 +237,68 @@ def test_polars_frames_with_categories(table):
     np.testing.assert_array_equal(reference.predict(polars_frame), reference.predict(frame))
 
 
+def test_a_weight_of_zero_removes_the_row_from_the_encoding_too(table):
+    # As BaggingClassifier's out-of-bag rows: their values and labels must not
+    # reach the imputer, the categories or the target encoding.
+    frame, y = table
+    rng = np.random.default_rng(1)
+    frame = frame.assign(
+        shop=rng.choice([f"s{i}" for i in range(60)], len(frame))
+    )  # target encoded
+    weight = rng.integers(0, 3, len(frame)).astype(float)
+    out = weight == 0
+    frame.loc[out, "income"] = 1e4  # far off: would move the imputed mean
+    frame.loc[out, "shop"] = "ghost"  # a category seen only in those rows
+    y = np.where(out, 1, y)
+    weighted = SNNClassifier(**TINY).fit(frame, y, sample_weight=weight)
+    removed = SNNClassifier(**TINY).fit(frame[~out], y[~out], sample_weight=weight[~out])
+    np.testing.assert_array_equal(weighted.predict_proba(frame), removed.predict_proba(frame))
+    target = weighted._column_encoder.named_transformers_["target"]
+    assert "ghost" not in target.categories_[0]
+
+
+def test_integer_weights_are_copies_with_missing_values():
+    # The imputed means are summed exactly, so weighting a row equals repeating
+    # it bit for bit, also for the rows whose missing values get those means.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    X[rng.random(200) < 0.2, 1] = np.nan
+    X[:, 2] = X[:, 2] * 1e3 + 0.1  # sums that round differently in another order
+    X[rng.random(200) < 0.3, 2] = np.nan
+    y = (np.nan_to_num(X[:, 0]) > 0).astype(int)
+    k = rng.integers(0, 4, 200)
+    weighted = SNNClassifier(**TINY, n_ensemble=2).fit(X, y, sample_weight=k)
+    copies = SNNClassifier(**TINY, n_ensemble=2).fit(np.repeat(X, k, axis=0), np.repeat(y, k))
+    np.testing.assert_array_equal(
+        weighted._column_encoder.statistics_, copies._column_encoder.statistics_
+    )
+    np.testing.assert_array_equal(weighted.predict_proba(X), copies.predict_proba(X))
+    keep = k > 0
+    means = np.nansum(X[keep] * k[keep, None], axis=0) / ((~np.isnan(X[keep])) * k[keep, None]).sum(
+        0
+    )
+    np.testing.assert_allclose(weighted._column_encoder.statistics_, means, rtol=1e-12)
+
+
+def test_missing_values_in_rows_of_weight_zero_only():
+    # No imputer is learned (the rows that count have no missing value); the
+    # fill for later missing values is the weighted mean of the rows that count.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    weight = np.ones(100)
+    weight[:10] = 0.0
+    weight[10:20] = 3.0
+    X[:10] = 1e4
+    X[:5, 1] = np.nan
+    clf = SNNClassifier(**TINY).fit(X, y, sample_weight=weight)
+    assert clf._column_encoder is None
+    expected = np.average(X[10:], axis=0, weights=weight[10:])
+    np.testing.assert_allclose(clf._missing_fill, expected, rtol=1e-12)
+    removed = SNNClassifier(**TINY).fit(X[10:], y[10:], sample_weight=weight[10:])
+    np.testing.assert_array_equal(clf.predict_proba(X[10:]), removed.predict_proba(X[10:]))
+
+
 def test_partial_fit_keeps_the_encoding_of_its_first_call(table):
     frame, y = table
     clf = SNNClassifier(**TINY)
