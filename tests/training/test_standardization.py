@@ -73,7 +73,9 @@ def test_columns_whose_variance_underflows_are_named(rng, sparse):
     with pytest.raises(ValueError, match=r"Feature\(s\) \[2\] vary on a scale too small"):
         standardization_statistics(X, np.arange(30), np.ones(30), "Feature(s)")
     X = X[:, :2]
-    assert standardization_statistics(X, np.arange(30), np.ones(30), "Feature(s)")[2].tolist() == [0]
+    assert standardization_statistics(X, np.arange(30), np.ones(30), "Feature(s)")[2].tolist() == [
+        0
+    ]
 
 
 def test_a_weight_that_outweighs_all_other_rows_is_no_underflow():
@@ -166,7 +168,9 @@ def test_smooth_clip_keeps_zero_one_columns_and_clips_the_others(rng, fixed_poin
     far = shape_inputs(np.array([[0.0, 5.0, 0.0, 1e6]]), mean, scale, clip)
     assert abs(far[0, 3] - m) <= bound
     # A test value beyond 0 and 1 in the 0/1 column is clamped to them.
-    beyond = shape_inputs(np.array([[1e6, 5.0, 0.0, 7.0], [-3.0, 5.0, 0.0, 7.0]]), mean, scale, clip)
+    beyond = shape_inputs(
+        np.array([[1e6, 5.0, 0.0, 7.0], [-3.0, 5.0, 0.0, 7.0]]), mean, scale, clip
+    )
     assert beyond[:, 0].tolist() == [1.0, 0.0]
     assert np.abs(shaped[:, 1:3] - m).max() < bound
     # Near the centre the clipping is about the identity.
