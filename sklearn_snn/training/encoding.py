@@ -43,6 +43,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     _check_y,
+    _num_samples,
     check_consistent_length,
     validate_data,
 )
@@ -117,6 +118,11 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
         explain_column_error(X, error, categorical)
     if categorical is None:
         categorical = np.zeros(X_checked.shape[1], dtype=bool)
+    elif categorical.any() and _num_samples(X_checked) == 0:  # validation was skipped
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X_checked.shape}) while a minimum of 1 "
+            f"is required by {type(estimator).__name__}."
+        )
     elif categorical.any() and not no_y:
         y = _check_y(y, multi_output=True, y_numeric=estimator._y_numeric)
         check_consistent_length(X, y)

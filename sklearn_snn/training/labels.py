@@ -82,9 +82,9 @@ def check_known_labels(binarizer, y, reset):
     classes = binarizer.classes_
     if binarizer.y_type_ == "multilabel-indicator":
         if type_of_target(y) != "multilabel-indicator" or y.shape[1] != len(classes):
+            where = "one per entry of `classes`" if reset else "as in the first fit"
             raise ValueError(
-                f"y must be a binary indicator matrix with {len(classes)} "
-                "columns, as in the first fit."
+                f"y must be a binary indicator matrix with {len(classes)} columns, {where}."
             )
         return
     # Python sets: numpy would compare 1 and "1" as equal strings.

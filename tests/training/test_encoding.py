@@ -193,6 +193,18 @@ def test_errors_name_the_column(table):
         SNNClassifier(categorical_features=None).fit(dated[["income", "when"]], y)
 
 
+def test_no_rows_of_a_mixed_table(table):
+    # Validation of a table with categories skips check_array: its 0-row error
+    # is scikit-learn's, with the whole table's shape and the estimator's name.
+    frame, y = table
+    message = r"0 sample\(s\) \(shape=\(0, 6\)\) while a minimum of 1 is required by SNNClassifier"
+    with pytest.raises(ValueError, match=message):
+        SNNClassifier(**TINY).fit(frame.iloc[:0], y[:0])
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    with pytest.raises(ValueError, match=message):
+        clf.predict(frame.iloc[:0])
+
+
 def test_an_error_no_column_explains_comes_through(table):
     # Duplicate column names: the categorical 'colour' is not at fault, and
     # scikit-learn's own message is the one to see.

@@ -73,8 +73,11 @@ def test_multilabel_targets_must_keep_their_columns():
     binarizer = fit_labels(np.array([[1, 0, 1], [0, 1, 0]]), None, "SNNClassifier")
     check_known_labels(binarizer, np.array([[0, 0, 1]]), reset=False)
     for y in (np.array([[0, 1], [1, 0]]), np.array([0, 1, 2])):
-        with pytest.raises(ValueError, match="binary indicator matrix with 3 columns"):
+        with pytest.raises(ValueError, match="matrix with 3 columns, as in the first fit"):
             check_known_labels(binarizer, y, reset=False)
+        # On a first partial_fit the columns come from `classes`: no first fit to speak of.
+        with pytest.raises(ValueError, match="matrix with 3 columns, one per entry of `classes`"):
+            check_known_labels(binarizer, y, reset=True)
 
 
 def test_a_continued_fit_keeps_its_classes():
