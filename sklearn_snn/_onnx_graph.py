@@ -103,8 +103,23 @@ class Graph:
 
     def _columns(self, x, start, end):
         """Columns ``start`` to ``end - 1`` of ``x``."""
+        if self.container.target_opset < 10:  # where the bounds are still attributes
+            return self.node("Slice", [x], starts=[start], ends=[end], axes=[1])
         bounds = [self.constant(np.array([bound]), self.INT64) for bound in (start, end, 1)]
         return self.node("Slice", [x, *bounds])
+
+    def infinity_flags(self, x):
+        """One column per row of ``x``: 0, or NaN where the row holds an infinite value.
+
+        ``x - x`` is 0 for finite values and NaN for infinite ones; added to
+        the outputs, the flags make a row with an infinite value come out NaN
+        even where clipping would have bounded that value.
+        """
+        differences = self.node("Sub", [x, x])
+        if self.container.target_opset < 13:  # where axes is still an attribute
+            return self.node("ReduceSum", [differences], axes=[1], keepdims=1)
+        axes = self.constant(np.array([1]), self.INT64)
+        return self.node("ReduceSum", [differences, axes], keepdims=1)
 
     def smooth_clip(self, x, center, columns, bound, zero_one, n_features):
         """``center + d / sqrt(1 + (d / bound)^2)``, ``d = x - center``, on ``columns``.

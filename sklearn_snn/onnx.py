@@ -298,6 +298,7 @@ def _network(graph, estimator, input_name):
     x = graph.as_float(input_name)
     if imputation is not None:
         x = graph.impute(x, *imputation)
+    flags = graph.infinity_flags(x)
     splines = getattr(estimator, "_splines", None)  # absent: saved before them
     if splines is not None:
         x = graph.splines(x, splines.columns, splines.knots, DEGREE)
@@ -309,5 +310,5 @@ def _network(graph, estimator, input_name):
         x = graph.smooth_clip(x, *estimator._clip(), len(mean))
     for layer_weight, layer_bias, alpha, lambda_ in hidden:
         x = graph.selu(graph.linear(x, layer_weight, layer_bias), alpha, lambda_)
-    raw = graph.linear(x, weight, bias)
+    raw = graph.node("Add", [graph.linear(x, weight, bias), flags])
     return raw if combine is None else graph.combine_members(raw, combine, len(weight))
