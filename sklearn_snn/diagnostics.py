@@ -40,7 +40,13 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
     computed; the table reports their average over the units of the layer and
     their spread (standard deviation) across units. A self-normalizing
     network keeps ``activation_mean`` and ``activation_var`` at its fixed
-    point, ``(0, 1)`` by default, at every depth. Dropout is switched off.
+    point, ``(0, 1)`` by default, at every depth, once its inputs have that
+    mean and variance; it draws them towards it layer by layer otherwise.
+    The estimators' default ``standardize="smooth_clip"`` gives inputs a
+    smaller variance (clipped columns about 0.78, 0/1 columns ``p(1 - p)``),
+    so with many one-hot columns the first layers of a fresh network start
+    well below variance 1 and approach it with depth; with
+    ``standardize=True`` they start at it. Dropout is switched off.
 
     Parameters
     ----------
@@ -274,6 +280,19 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
         ) from error
     if not isinstance(statistics, dict):
         statistics = {None: statistics}
+    for label, table in statistics.items():
+        names = getattr(table, "columns", None)
+        names = (
+            names if names is not None else getattr(getattr(table, "dtype", None), "names", None)
+        )
+        needed = f"{quantity}_mean"
+        if names is None or needed not in list(names):
+            what = "" if label is None else f" {label!r}"
+            raise ValueError(
+                f"The table{what} has no column {needed!r}: plot_layer_statistics draws the "
+                "output of layer_statistics (gradient_statistics gives gradient norms, which "
+                "plot against depth with matplotlib's semilogy)."
+            )
     statistics = _split_members(statistics)
     if axes is None:
         figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")

@@ -273,6 +273,9 @@ def test_plot_layer_statistics(rng):
     plt.close(figure)
     with pytest.raises(ValueError, match="quantity"):
         plot_layer_statistics(selu, quantity="gradient")
+    gradients = gradient_statistics(_network(n_layers=3, n_units=8), X, np.arange(300) % 2)
+    with pytest.raises(ValueError, match="'grads' has no column 'activation_mean'.*semilogy"):
+        plot_layer_statistics({"grads": gradients})
 
 
 def test_plot_layer_statistics_without_matplotlib(monkeypatch):

@@ -129,7 +129,7 @@ class SelfNormalizingEnsemble(FeedForwardBlocks):
     ----------
     hidden : torch.nn.ModuleList
         The hidden blocks, each a ``torch.nn.Sequential`` of an
-        :class:`EnsembleLinear`, a SELU and an alpha dropout.
+        ``EnsembleLinear`` (this module), a SELU and an alpha dropout.
     output : EnsembleLinear
         The output layers.
 
