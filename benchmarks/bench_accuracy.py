@@ -86,6 +86,8 @@ from _protocol import (  # noqa: E402
 )
 from _report import json_default, report, summarize  # noqa: E402
 
+from sklearn_snn import SNNClassifier  # noqa: E402
+
 QUICK_DATASETS = (
     "sonar", "pima", "yacht",  # < 1000 rows
     "german", "phoneme", "segment", "concrete",
@@ -139,6 +141,7 @@ def run_task(task_spec, data_dir, protocol, variants, threads):
     if model in RAW_MODELS:  # the table as it comes, categories declared by their dtype
         X = X.astype({column: "category" for column in categorical})
     record = dict(dataset=dataset, task=task, fold=fold, model=model, n_used=len(X), **protocol)
+    record["variant_params"] = variants.get(model)  # what --resume compares
     record.update(
         n_train=len(train), slow=slow, score=np.nan, rmse=np.nan, log_loss=np.nan, error=None
     )
@@ -237,9 +240,17 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", help="results subfolder (default: quick or full)")
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--resume", action="store_true", help="keep finished fits of this name")
+    parser.add_argument("--resume", action="store_true", help="keep finished fits of this name "
+                        "(failed fits are fitted again)")  # fmt: skip
+    parser.add_argument("--overwrite", action="store_true",
+                        help="discard the stored fits of this name and start again")  # fmt: skip
     args = parser.parse_args(argv)
     args.variants = dict(map(_parse_variant, args.snn_variant))
+    for name, params in args.variants.items():
+        try:
+            SNNClassifier().set_params(**params)
+        except ValueError as error:
+            parser.error(f"--snn-variant {name}: {error}")
     args.models = list(args.models or MODELS)
     args.models += [name for name in args.variants if name not in args.models]
     unknown = set(args.models) - {*MODELS, *TUNED, *RAW_MODELS, *args.variants}
@@ -292,11 +303,29 @@ def _departures(args, git, names, all_names):
 
 
 def _stored(log, names, args, protocol):
-    """The stored fits of this run's datasets and folds; refuses another protocol."""
+    """The stored fits of this run's datasets and folds, the latest of each.
+
+    Refuses fits of another protocol, and fits of a ``--snn-variant`` whose
+    arguments differ from this run's.
+    """
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     check_resumable(records, protocol)
+    for record in records:
+        model = record["model"]
+        if model in args.variants:
+            now = json.loads(json.dumps(args.variants[model], default=json_default))
+            if record.get("variant_params", "missing") != now:
+                raise SystemExit(
+                    f"--resume: {record['dataset']} fold {record['fold']} {model} was fitted "
+                    f"with {record.get('variant_params', 'missing')}, this run defines {model} "
+                    f"as {now}. Use another --name or another variant name."
+                )
     names = set(names)
-    return [r for r in records if r["dataset"] in names and r["fold"] < args.folds]
+    latest = {}  # a failed fit fitted again: the later record counts
+    for r in records:
+        if r["dataset"] in names and r["fold"] < args.folds:
+            latest[r["dataset"], r["fold"], r["model"]] = r
+    return list(latest.values())
 
 
 def main(argv=None):
@@ -315,9 +344,14 @@ def main(argv=None):
     done = []
     if args.resume and log.exists():
         done = _stored(log, names, args, protocol)
+    elif log.exists() and log.stat().st_size and not args.overwrite:
+        sys.exit(
+            f"{log} holds the fits of an earlier run: pass --resume to continue it, "
+            "--overwrite to discard them, or another --name."
+        )
     elif log.exists():
         log.unlink()
-    finished = {(r["dataset"], r["fold"], r["model"]) for r in done}
+    finished = {(r["dataset"], r["fold"], r["model"]) for r in done if not r["error"]}
     # Longest first, so that parallel workers finish together.
     cost = {"sklearn-snn-tuned": 12, "mlp-tuned": 3, "svm-tuned": 3, REALMLP: 3, SNN: 2}
     todo = [

@@ -682,6 +682,39 @@ def test_accuracy_benchmark_end_to_end_and_resume(bench, protocol, data_dir, tmp
         bench.main([*argv, "--resume"])
 
 
+def test_accuracy_benchmark_keeps_earlier_runs_and_variants_apart(bench, data_dir, tmp_path):
+    argv = [
+        "--data-dir", str(data_dir), "--folds", "2", "--name", "toy", "--datasets", "toy_binary",
+        "--output-dir", str(tmp_path / "results"), "--models", "majority",
+    ]  # fmt: skip
+    tiny = ["--snn-variant", "v:n_layers=1,n_units=4,max_iter=2,n_ensemble=1"]
+    bench.main([*argv, *tiny])
+    log = tmp_path / "results" / "toy" / "scores.jsonl"
+    stored = log.read_text()
+    # Without --resume an earlier run's fits are not thrown away...
+    with pytest.raises(SystemExit, match="holds the fits of an earlier run.*--overwrite"):
+        bench.main([*argv, *tiny])
+    assert log.read_text() == stored
+    # ...nor reused for a variant defined otherwise.
+    other = ["--snn-variant", "v:n_layers=2,n_units=8,max_iter=2,n_ensemble=1"]
+    with pytest.raises(SystemExit, match=r"v was fitted with \{'n_layers': 1.*defines v as"):
+        bench.main([*argv, *other, "--resume"])
+    bench.main([*argv, *other, "--overwrite"])
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {r["model"]: r["variant_params"] for r in records}["v"]["n_layers"] == 2
+    # A failed fit is fitted again on --resume, and its new record is the one that counts.
+    lines = log.read_text().splitlines()
+    failed = json.loads(lines[0])
+    lines[0] = json.dumps({**failed, "error": "RuntimeError: gone", "score": None})
+    log.write_text("\n".join(lines) + "\n")
+    bench.main([*argv, *other, "--resume"])
+    summary = json.loads((tmp_path / "results" / "toy" / "summary.json").read_text())
+    assert (summary["config"]["fits_this_run"], summary["errors"]) == (1, [])
+    # Unknown arguments of a variant are refused before anything is fitted.
+    with pytest.raises(SystemExit):
+        bench.main([*argv, "--snn-variant", "bad:n_layer=3", "--overwrite"])
+
+
 @pytest.mark.parametrize(
     "listed", [{}, {"toy_binary": 120}, {"toy_binary": 120, "toy_regression": 7}]
 )
