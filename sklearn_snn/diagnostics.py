@@ -362,6 +362,16 @@ def _module_and_inputs(estimator_or_module, X):
 
 def _estimator_loss(estimator, X, y, inputs):
     """The training loss of ``estimator`` on ``(X, y)`` as a function of the raw output."""
+    binarizer = getattr(estimator, "_label_binarizer", None)
+    if binarizer is not None and binarizer.y_type_ != "multilabel-indicator":
+        # Python sets: numpy would compare 1 and "1" as equal strings.
+        unseen = set(np.unique(np.asarray(y)).tolist()) - set(estimator.classes_.tolist())
+        if unseen:
+            raise ValueError(
+                f"y holds labels the model was not fitted on: {sorted(unseen, key=str)}; "
+                f"its classes are {estimator.classes_.tolist()}. The gradients are those "
+                "of the training loss, which knows only these classes."
+            )
     target, weight = estimator._prepare_targets(X, y)
     dtype = torch.int64 if target.dtype.kind in "iu" else inputs.dtype
     target = torch.as_tensor(target, dtype=dtype, device=inputs.device)

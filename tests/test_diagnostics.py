@@ -253,6 +253,16 @@ def test_deep_relu_network_has_vanishing_signal_and_gradients(rng):
     assert relu_norms.max() < 1e-2 * selu_norms.min()
 
 
+def test_gradient_statistics_names_labels_the_model_never_saw(rng):
+    X = rng.standard_normal((60, 4))
+    y = np.arange(60) % 2
+    classifier = SNNClassifier(n_layers=2, n_units=8, max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"labels the model was not fitted on: \[2\]; its classes"):
+        gradient_statistics(classifier, X, np.arange(60) % 3)
+    with pytest.raises(ValueError, match=r"not fitted on: \['0', '1'\]"):
+        gradient_statistics(classifier, X, (np.arange(60) % 2).astype(str))
+
+
 def test_plot_layer_statistics(rng):
     pytest.importorskip("matplotlib")
     import matplotlib.pyplot as plt
