@@ -38,7 +38,13 @@ SELU_ALPHA, SELU_LAMBDA = _standard_selu_constants()
 
 def _check_finite(**values):
     for name, value in values.items():
-        if not np.all(np.isfinite(np.asarray(value, dtype=np.float64))):
+        if value is None or isinstance(value, str | bytes):
+            raise ValueError(f"{name} must be a number, got {value!r}.")
+        try:
+            numbers = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number, got {value!r}.") from None
+        if not np.all(np.isfinite(numbers)):
             raise ValueError(f"{name} must be finite, got {value!r}.")
 
 
@@ -124,6 +130,7 @@ def moment_map(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAM
     >>> print(f"{mean:.4f} {var:.4f}")
     0.1750 2.3491
     """
+    _check_finite(mean=mean, var=var, omega=omega, tau=tau, alpha=alpha, lambda_=lambda_)
     _check_positive(var=var, tau=tau)
     m = np.asarray(mean, dtype=np.float64) * omega
     s = np.sqrt(np.asarray(var, dtype=np.float64) * tau)
@@ -175,6 +182,7 @@ def moment_map_jacobian(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_
     >>> print(f"{np.linalg.norm(jacobian, 2):.6f}")
     0.787673
     """
+    _check_finite(mean=mean, var=var, omega=omega, tau=tau, alpha=alpha, lambda_=lambda_)
     _check_positive(var=var, tau=tau)
     m = float(mean) * omega
     s = math.sqrt(float(var) * tau)
@@ -371,6 +379,7 @@ def alpha_dropout_parameters(rate, mean=0.0, var=1.0, alpha=SELU_ALPHA, lambda_=
     >>> print(f"{a:.10f} {b:.10f}")
     0.9548444760 0.0839355722
     """
+    _check_finite(rate=rate, mean=mean, var=var, alpha=alpha, lambda_=lambda_)
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"rate must be in [0, 1), got {rate!r}.")
     if not var > 0.0:

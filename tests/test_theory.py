@@ -257,3 +257,24 @@ def test_selu_parameters_without_solution(fixed_point):
 def test_invalid_arguments(function, arguments):
     with pytest.raises(ValueError, match="must be"):
         function(*arguments)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: moment_map(np.nan, 1.0), "mean must be finite"),
+        (lambda: moment_map(0.0, np.inf), "var must be finite"),
+        (lambda: moment_map(0.0, "a"), "var must be a number"),
+        (lambda: moment_map_jacobian(0.0, 1.0, omega=np.inf), "omega must be finite"),
+        (lambda: is_stable_fixed_point(np.nan, 1.0), "mean must be finite"),
+        (lambda: alpha_dropout_parameters(None), "rate must be a number"),
+        (lambda: alpha_dropout_parameters("0.1"), "rate must be a number"),
+        (lambda: alpha_dropout_parameters(0.1, var=np.inf), "var must be finite"),
+        (lambda: selu_parameters("0", 1.0), "mean must be a number"),
+        (lambda: moment_map(0.0, 1.0, lambda_=np.nan), "lambda_ must be finite"),
+    ],
+)
+def test_theory_refuses_what_is_not_a_finite_number(call, message):
+    # NaN or infinite arguments gave NaN results (and numpy warnings) instead.
+    with pytest.raises(ValueError, match=message):
+        call()
