@@ -18,6 +18,7 @@ from .training.checks import (
     check_finite_outputs,
     check_fixed_point,
     first_batch_notice,
+    unstable_fixed_point_notice,
 )
 from .training.continuation import check_continuation, net_config
 from .training.device import training_device
@@ -177,6 +178,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             train_data, valid_data, seed, device, notices = self._prepare_samples(
                 X, y, sample_weight, partial=partial, classes=classes, reset=reset
             )
+            unstable = reset and unstable_fixed_point_notice(self.fixed_point)
+            notices += [(unstable, UserWarning)] if unstable else []
             if reset:
                 self.net_ = self._build_net(train_data.X.shape[1], seed, device)
             kept = None if reset else self._uncalibrate()

@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 
-from ..theory import selu_parameters
+from ..theory import is_stable_fixed_point, moment_map_jacobian, selu_parameters
 
 
 def check_fixed_point(fixed_point):
@@ -22,6 +22,34 @@ def check_fixed_point(fixed_point):
         selu_parameters(*pair)
     except ValueError as error:
         raise ValueError(f"fixed_point={fixed_point!r} has no SELU: {error}") from None
+
+
+def unstable_fixed_point_notice(fixed_point):
+    """A warning's text where ``fixed_point`` does not attract the activations, else None.
+
+    The paper's criterion (:func:`~sklearn_snn.theory.is_stable_fixed_point`):
+    the spectral norm of the moment map's Jacobian at the point is below 1.
+
+    Parameters
+    ----------
+    fixed_point : pair of float
+        A ``fixed_point`` that :func:`check_fixed_point` accepted.
+
+    Returns
+    -------
+    message : str or None
+    """
+    mean, var = (float(value) for value in fixed_point)
+    alpha, lambda_ = selu_parameters(mean, var)
+    if is_stable_fixed_point(mean, var, alpha=alpha, lambda_=lambda_):
+        return None
+    norm = np.linalg.norm(moment_map_jacobian(mean, var, alpha=alpha, lambda_=lambda_), 2)
+    return (
+        f"fixed_point={tuple(fixed_point)!r} does not attract the activations: the spectral "
+        f"norm of the moment map's Jacobian there is {norm:.3f}, not below 1, so deep "
+        "layers drift away from it instead of self-normalizing (the default (0, 1) "
+        "attracts them)."
+    )
 
 
 def explain_column_error(X, error, categorical=None):

@@ -1,8 +1,11 @@
 """Errors about inputs and parameters name what is wrong: the column, the row, the value."""
 
+import warnings
+
 import numpy as np
 import pytest
 
+from sklearn_snn import SNNClassifier
 from sklearn_snn.training.checks import (
     check_finite_outputs,
     check_fixed_point,
@@ -117,3 +120,15 @@ def test_first_batch_notice_names_the_constant_columns():
     assert "and target(s) [0] are constant" in targets and "feature" not in targets
     many = first_batch_notice(np.arange(12), none, 1)
     assert "feature(s) [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ... (12 in all)] are constant" in many
+
+
+def test_a_fixed_point_that_does_not_attract_is_warned_about(binary_data):
+    # (0.68, 1) has SELU constants but the moment map's Jacobian there has
+    # spectral norm 1.056: deep layers drift away from it.
+    X, y = binary_data
+    params = dict(n_layers=2, n_units=8, max_iter=2, n_ensemble=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"fixed_point=\(0.68, 1\) does not attract.*1\.056"):
+        SNNClassifier(**params, fixed_point=(0.68, 1)).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="fixed_point")
+        SNNClassifier(**params, fixed_point=(0.3, 2.0), early_stopping=False).fit(X, y)
