@@ -162,6 +162,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         alpha-dropout correction from
         :func:`sklearn_snn.theory.alpha_dropout_parameters` for this point;
         the default gives the paper's alpha ≈ 1.6733 and lambda ≈ 1.0507.
+        ``fit`` warns about a point that does not attract the activations
+        (:func:`sklearn_snn.theory.is_stable_fixed_point`).
 
     categorical_features : "from_dtype", array-like of int, str or bool, or None, \
             default="from_dtype"
