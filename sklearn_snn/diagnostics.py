@@ -229,7 +229,7 @@ def _gradient_rows(module, inputs, loss_of):
     {
         "statistics": [dict, "array-like"],
         "quantity": [StrOptions({"activation", "preactivation"})],
-        "fixed_point": [tuple, list, None],
+        "fixed_point": ["array-like", None],
         "axes": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
@@ -250,7 +250,7 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
         column) are drawn as lines of their own.
     quantity : {"activation", "preactivation"}, default="activation"
         Which statistics to plot.
-    fixed_point : tuple of float, default=None
+    fixed_point : array-like of (float, float), default=None
         ``(mean, var)`` drawn as dashed reference lines.
     axes : sequence of two matplotlib Axes, default=None
         Where to draw the mean and the variance; a new figure when None.
@@ -273,11 +273,19 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
     """
     try:
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError as error:
         raise ImportError(
             "plot_layer_statistics needs matplotlib: pip install matplotlib "
             "(or pip install 'sklearn-snn[plot]')."
         ) from error
+    if fixed_point is not None and np.shape(fixed_point) != (2,):
+        raise ValueError(f"fixed_point must be a pair (mean, var), got {fixed_point!r}.")
+    if axes is not None and np.shape(axes) != (2,):
+        raise ValueError(
+            "axes must be a sequence of two matplotlib Axes (mean, variance), got "
+            f"{np.shape(axes) or 'one'} axes."
+        )
     if not isinstance(statistics, dict):
         statistics = {None: statistics}
     for label, table in statistics.items():
@@ -316,6 +324,7 @@ def plot_layer_statistics(statistics, quantity="activation", fixed_point=None, a
     var_axis.set_ylabel(f"{name} variance")
     for axis in axes:
         axis.set_xlabel("hidden layer")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
     if any(label is not None for label in statistics):
         mean_axis.legend()
     return mean_axis.figure
@@ -342,7 +351,8 @@ def _split_members(statistics):
             continue
         members = np.asarray(table["member"])
         for member in np.unique(members):
-            name = f"member {member}" if label is None else f"{label}, member {member}"
+            shown = int(member) if float(member).is_integer() else member  # not "member 0.0"
+            name = f"member {shown}" if label is None else f"{label}, member {shown}"
             split[name] = {column: np.asarray(table[column])[members == member] for column in names}
     return split
 

@@ -283,6 +283,15 @@ def test_plot_layer_statistics(rng):
     plt.close(figure)
     with pytest.raises(ValueError, match="quantity"):
         plot_layer_statistics(selu, quantity="gradient")
+    figure = plot_layer_statistics(selu, fixed_point=np.array([0.0, 1.0]))
+    assert all(tick.is_integer() for tick in figure.axes[0].get_xticks())  # whole layers
+    plt.close(figure)
+    with pytest.raises(ValueError, match="fixed_point must be a pair"):
+        plot_layer_statistics(selu, fixed_point=(0.0,))
+    figure, axes = plt.subplots(1, 3)
+    with pytest.raises(ValueError, match="axes must be a sequence of two"):
+        plot_layer_statistics(selu, axes=axes)
+    plt.close(figure)
     gradients = gradient_statistics(_network(n_layers=3, n_units=8), X, np.arange(300) % 2)
     with pytest.raises(ValueError, match="'grads' has no column 'activation_mean'.*semilogy"):
         plot_layer_statistics({"grads": gradients})
@@ -357,4 +366,9 @@ def test_plot_layer_statistics_draws_each_member(rng):
     second = statistics[statistics["member"] == 1]
     np.testing.assert_array_equal(lines[1].get_xdata(), second["layer"])
     np.testing.assert_allclose(lines[1].get_ydata(), second["activation_var"])
+    plt.close(figure)
+    # A table whose member column became float (e.g. through a merge) is labelled alike.
+    figure = plot_layer_statistics({"SNN": statistics.astype({"member": float})})
+    labels = [line.get_label() for line in figure.axes[1].get_lines()]
+    assert labels == ["SNN, member 0", "SNN, member 1"]
     plt.close(figure)
