@@ -235,6 +235,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             unscaled_targets = self._fit_target_scaling(target, indices, weights)
             notice = partial and first_batch_notice(unscaled, unscaled_targets, len(indices))
             notices += [(notice, UserWarning)] if notice else []
+        self._note_targets(target, indices, reset=reset)
         target = self._scale_targets(target)
         parts = ((indices, weights), None)
         if self.early_stopping and not partial:
@@ -365,6 +366,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _encode_targets(self, y, *, reset, classes):
         """Targets encoded for the loss; with ``reset``, learn the encoding."""
+
+    def _note_targets(self, target, indices, *, reset):
+        """Keep track of the targets of every fit (rows ``indices``); nothing by default."""
 
     @abstractmethod
     def _fit_target_scaling(self, target, indices, weights):

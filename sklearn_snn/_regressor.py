@@ -20,7 +20,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     alpha dropout (Klambauer et al., 2017), trained through skorch with the
     squared error. Single and multi-output targets. With ``standardize`` (``True``
     or ``"smooth_clip"``) the targets are standardized for training as well, and predictions come
-    back in the original units.
+    back in the original units. A target that was constant in every training
+    row (of every fit so far, for continued fits) is predicted as that value.
 
     Parameters
     ----------
@@ -194,7 +195,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         >>> reg.predict(X[:2]).dtype
         dtype('float64')
         """
-        prediction = self._predict_raw(X) * self._target_scale + self._target_mean
+        raw = self._predict_raw(X)  # checks that the model is fitted
+        mean, scale = self._output_scaling()
+        prediction = raw * scale + mean
         check_finite_outputs(prediction, "predictions")
         return prediction.ravel() if self._target_1d else prediction
 
@@ -223,6 +226,35 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
     def _scale_targets(self, target):
         return (target - self._target_mean) / self._target_scale
+
+    def _note_targets(self, target, indices, *, reset):
+        # A target constant in every row of positive weight seen so far is
+        # predicted as that value exactly; the network's residual output would
+        # add an error of its own scale (about 0.01, whatever the target's).
+        rows = target[indices]
+        constant = np.all(rows == rows[:1], axis=0)
+        if reset:
+            self._constant_targets = np.where(constant, rows[0], np.nan)
+        else:
+            kept = getattr(self, "_constant_targets", None)  # absent: saved before it
+            if kept is not None:
+                self._constant_targets = np.where(constant & (rows[0] == kept), kept, np.nan)
+
+    def _output_scaling(self):
+        """``(mean, scale)`` that map the network's raw outputs to predictions.
+
+        Internal API of :mod:`sklearn_snn.onnx`: the targets' scaling, with
+        scale 0 and the value itself for a target that was constant in
+        training.
+        """
+        constant = getattr(self, "_constant_targets", None)
+        if constant is None:
+            return self._target_mean, self._target_scale
+        known = ~np.isnan(constant)
+        return (
+            np.where(known, constant, self._target_mean),
+            np.where(known, 0.0, self._target_scale),
+        )
 
     def _stratify(self, target, units):
         return None

@@ -286,7 +286,7 @@ def _convert_regressor(scope, operator, container):
     estimator = operator.raw_operator
     graph = Graph(scope, container, operator.inputs[0].type)
     raw = _network(graph, estimator, operator.inputs[0].full_name)
-    mean, scale = estimator._target_mean, estimator._target_scale
+    mean, scale = estimator._output_scaling()
     if np.any(scale != 1.0):
         raw = graph.node("Mul", [raw, graph.constant(scale)])
     graph.node("Add", [raw, graph.constant(mean)], operator.outputs[0].full_name)

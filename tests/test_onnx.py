@@ -375,3 +375,12 @@ def test_infinite_inputs_give_nan_outputs(classification_data, regression_data, 
     expected = model.predict_proba(rows[[0, 3]]) if Estimator is SNNClassifier else None
     if expected is not None:
         np.testing.assert_allclose(values[[0, 3]], expected, atol=1e-5)
+
+
+def test_a_target_constant_in_training_exports_as_that_value(regression_data, small_params):
+    X, y = regression_data
+    X = X.astype(np.float32)
+    reg = SNNRegressor(**small_params).fit(X, np.column_stack([y, np.full(len(y), 1e-3)]))
+    (prediction,) = run_onnx(reg, X)
+    np.testing.assert_allclose(prediction, reg.predict(X), rtol=1e-5, atol=1e-5 * y.std())
+    assert np.all(prediction[:, 1] == np.float32(1e-3))

@@ -186,3 +186,25 @@ def test_ensemble_predicts_the_mean_of_its_members(regression_data, small_params
     assert np.abs(members[0] - members[1]).max() > 0.01 * y.std(), "the members should differ"
     np.testing.assert_allclose(reg.predict(X), np.mean(members, axis=0), rtol=1e-12)
     assert reg.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("value", [1e-3, 3.5, -2e6])
+def test_a_target_constant_in_training_is_predicted_exactly(regression_data, small_params, value):
+    # The network's residual output carries an error of its own scale (about
+    # 0.01 whatever the target's): for a target of 1e-3 that was 10 times the value.
+    X, _ = regression_data
+    reg = SNNRegressor(**small_params).fit(X, np.full(len(X), value))
+    assert np.all(reg.predict(X * 10) == value)
+
+
+def test_a_constant_output_beside_others_and_after_a_continued_fit(regression_data, small_params):
+    X, y = regression_data
+    Y = np.column_stack([y, np.full(len(y), 2.0)])
+    reg = SNNRegressor(**small_params, warm_start=True).fit(X, Y)
+    prediction = reg.predict(X)
+    assert np.all(prediction[:, 1] == 2.0)
+    assert np.corrcoef(prediction[:, 0], y)[0, 1] > 0.9
+    reg.fit(X, Y)  # still constant: still exact
+    assert np.all(reg.predict(X)[:, 1] == 2.0)
+    reg.fit(X, np.column_stack([y, y]))  # no longer constant: the network predicts it
+    assert np.ptp(reg.predict(X)[:, 1]) > 0.1 * np.ptp(y)
