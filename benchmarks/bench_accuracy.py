@@ -245,6 +245,8 @@ def parse_args(argv=None):
     parser.add_argument("--overwrite", action="store_true",
                         help="discard the stored fits of this name and start again")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.resume and args.overwrite:
+        parser.error("--resume keeps the stored fits and --overwrite discards them: pass one")
     args.variants = dict(map(_parse_variant, args.snn_variant))
     for name, params in args.variants.items():
         try:
@@ -310,6 +312,8 @@ def _stored(log, names, args, protocol):
     """
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     check_resumable(records, protocol)
+    names = set(names)
+    records = [r for r in records if r["dataset"] in names and r["fold"] < args.folds]
     for record in records:
         model = record["model"]
         if model in args.variants:
@@ -320,11 +324,9 @@ def _stored(log, names, args, protocol):
                     f"with {record.get('variant_params', 'missing')}, this run defines {model} "
                     f"as {now}. Use another --name or another variant name."
                 )
-    names = set(names)
     latest = {}  # a failed fit fitted again: the later record counts
     for r in records:
-        if r["dataset"] in names and r["fold"] < args.folds:
-            latest[r["dataset"], r["fold"], r["model"]] = r
+        latest[r["dataset"], r["fold"], r["model"]] = r
     return list(latest.values())
 
 

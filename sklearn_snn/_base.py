@@ -31,7 +31,7 @@ from .training.rollback import FitRollback
 from .training.samples import TrainingData, full_weights, weights_of
 from .training.schedule import SCHEDULES
 from .training.splines import fit_splines
-from .training.standardization import input_scaling
+from .training.standardization import NO_COLUMNS, input_scaling
 from .training.state import (
     draw_seed,
     loaded_estimator_state,
@@ -233,7 +233,11 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
             unscaled = unscaled[unscaled < n_columns]  # a basis column is no input column
             unscaled_targets = self._fit_target_scaling(target, indices, weights)
-            notice = partial and first_batch_notice(unscaled, unscaled_targets, len(indices))
+            zero_one = NO_COLUMNS if self._input_clip is None else self._input_clip[3]
+            zero_one = zero_one[zero_one < n_columns]
+            notice = partial and first_batch_notice(
+                unscaled, unscaled_targets, len(indices), zero_one
+            )
             notices += [(notice, UserWarning)] if notice else []
         self._note_targets(target, indices, reset=reset)
         target = self._scale_targets(target)

@@ -710,6 +710,8 @@ def test_accuracy_benchmark_keeps_earlier_runs_and_variants_apart(bench, data_di
     bench.main([*argv, *other, "--resume"])
     summary = json.loads((tmp_path / "results" / "toy" / "summary.json").read_text())
     assert (summary["config"]["fits_this_run"], summary["errors"]) == (1, [])
+    with pytest.raises(SystemExit):  # keep and discard at once
+        bench.main([*argv, *other, "--resume", "--overwrite"])
     # Unknown arguments of a variant are refused before anything is fitted.
     with pytest.raises(SystemExit):
         bench.main([*argv, "--snn-variant", "bad:n_layer=3", "--overwrite"])

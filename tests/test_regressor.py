@@ -208,3 +208,15 @@ def test_a_constant_output_beside_others_and_after_a_continued_fit(regression_da
     assert np.all(reg.predict(X)[:, 1] == 2.0)
     reg.fit(X, np.column_stack([y, y]))  # no longer constant: the network predicts it
     assert np.ptp(reg.predict(X)[:, 1]) > 0.1 * np.ptp(y)
+
+
+def test_partial_fit_warns_that_a_zero_one_column_of_the_first_batch_is_clamped(small_params):
+    # Counts that are 0 or 1 in the first batch and up to 5 later: the clamp
+    # would read every later count as 1 without a word.
+    rng = np.random.default_rng(0)
+    first = np.column_stack([rng.normal(size=20), rng.integers(0, 2, 20)])
+    with pytest.warns(UserWarning, match=r"feature\(s\) \[1\] hold only 0 and 1 in this batch"):
+        SNNRegressor(**small_params).partial_fit(first, first[:, 1] * 3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*hold only 0 and 1")
+        SNNRegressor(**small_params, standardize=True).partial_fit(first, first[:, 1] * 3)

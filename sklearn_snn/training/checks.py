@@ -41,12 +41,16 @@ def unstable_fixed_point_notice(fixed_point):
     """
     mean, var = (float(value) for value in fixed_point)
     alpha, lambda_ = selu_parameters(mean, var)
-    if is_stable_fixed_point(mean, var, alpha=alpha, lambda_=lambda_):
+    tolerance = 1e-6 * max(1.0, abs(mean), var)  # relative: float64 at var 1e12 is coarse
+    if is_stable_fixed_point(mean, var, alpha=alpha, lambda_=lambda_, atol=tolerance):
         return None
     norm = np.linalg.norm(moment_map_jacobian(mean, var, alpha=alpha, lambda_=lambda_), 2)
+    if norm < 1.0:  # is_stable_fixed_point's other test: the map must return the point
+        reason = "the moment map does not return it with its SELU constants"
+    else:
+        reason = f"the spectral norm of the moment map's Jacobian there is {norm:.3f}, not below 1"
     return (
-        f"fixed_point={tuple(fixed_point)!r} does not attract the activations: the spectral "
-        f"norm of the moment map's Jacobian there is {norm:.3f}, not below 1, so deep "
+        f"fixed_point={(mean, var)!r} does not attract the activations: {reason}, so deep "
         "layers drift away from it instead of self-normalizing (the default (0, 1) "
         "attracts them)."
     )
@@ -145,12 +149,14 @@ def check_finite_outputs(values, what="network's outputs"):
         )
 
 
-def first_batch_notice(features, targets, n_rows):
+def first_batch_notice(features, targets, n_rows, zero_one=()):
     """Warning text for a first ``partial_fit`` batch too narrow to standardize from.
 
     ``partial_fit`` learns the standardization from its first batch only. A
     column constant in that batch is centred and left unscaled, which is right
-    for a constant feature and wrong for one that varies in later batches.
+    for a constant feature and wrong for one that varies in later batches; a
+    column of only 0 and 1 in that batch is left as it is and, with
+    ``standardize="smooth_clip"``, clamped to ``[0, 1]`` in every later batch.
 
     Parameters
     ----------
@@ -158,6 +164,8 @@ def first_batch_notice(features, targets, n_rows):
         Features and (scaled regression) targets left unscaled as constant.
     n_rows : int
         Distinct rows of the batch that train (non-zero weight).
+    zero_one : ndarray of int, default=()
+        Features of only 0 and 1 in the batch that will be clamped.
 
     Returns
     -------
@@ -166,14 +174,24 @@ def first_batch_notice(features, targets, n_rows):
     """
     parts = [("feature(s)", features), ("target(s)", targets)]
     found = [f"{what} {_listed(columns)}" for what, columns in parts if len(columns)]
-    if not found:
+    messages = []
+    if found:
+        messages.append(
+            f"{' and '.join(found)} are constant in this batch of {n_rows} distinct "
+            "row(s): they are centred on that value and not scaled, for this and every "
+            "later call"
+        )
+    if len(zero_one):
+        messages.append(
+            f"feature(s) {_listed(zero_one)} hold only 0 and 1 in this batch: they are "
+            "left unscaled, and values beyond 0 and 1 in later calls are clamped to them"
+        )
+    if not messages:
         return None
     return (
         f"partial_fit learns the standardization from its first batch only, and "
-        f"{' and '.join(found)} are constant in this batch of {n_rows} distinct "
-        "row(s): they are centred on that value and not scaled, for this and every later "
-        "call. If they vary in later batches, pass a first batch in which they vary, or "
-        "standardize the data yourself and set standardize=False."
+        f"{'; '.join(messages)}. If they vary otherwise in later batches, pass a first "
+        "batch in which they do, or standardize the data yourself and set standardize=False."
     )
 
 

@@ -89,7 +89,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
     X_encoded : ndarray or sparse matrix
         Or ``(X_encoded, y)`` when ``y`` is given.
     """
-    X = _pandas_if_polars(X)
+    X = _pandas_if_polars(X, estimator.categorical_features)
     if reset:
         categorical = categorical_mask(X, estimator.categorical_features)
     else:
@@ -132,7 +132,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
             weight = _check_sample_weight(
                 sample_weight, X_checked, dtype=np.float64, ensure_non_negative=True
             )
-        kind = target_type(y, regression=estimator._y_numeric)
+        keep = _positive_rows(weight)  # the rows the encoder learns from
+        kind = target_type(y if keep is None else y[keep], regression=estimator._y_numeric)
         estimator._categorical, estimator._column_kinds = categorical, column_kinds(X, categorical)
         # A copy: a list the caller changes in place afterwards is a changed selection.
         estimator._fitted_categorical_features = copy.copy(estimator.categorical_features)
@@ -158,18 +159,20 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
     return X_checked if no_y else (X_checked, y)
 
 
-def _pandas_if_polars(X):
-    """A polars DataFrame with non-numeric columns as pandas, whose dtypes mark the categories.
+def _pandas_if_polars(X, categorical_features):
+    """A polars DataFrame with categories as pandas, whose dtypes mark them.
 
     polars' ``Categorical``, ``Enum``, ``String`` and ``Boolean`` columns become
     pandas ``category``, string and ``bool`` columns (``to_pandas`` needs
     pyarrow), so ``categorical_features`` works as for pandas. All-numeric
-    frames pass as they are: scikit-learn's validation reads them.
+    frames without declared categories pass as they are: scikit-learn's
+    validation reads them.
     """
     if not type(X).__module__.startswith("polars") or not hasattr(X, "to_pandas"):
         return X
     schema = getattr(X, "schema", None)
-    if schema is None or all(dtype.is_numeric() for dtype in schema.values()):
+    declared = not (categorical_features is None or isinstance(categorical_features, str))
+    if schema is None or (not declared and all(t.is_numeric() for t in schema.values())):
         return X
     return X.to_pandas()
 
@@ -192,6 +195,8 @@ def target_type(y, regression):
     if regression:
         return "continuous" if y.ndim == 1 or y.shape[1] == 1 else None
     kind = type_of_target(y)
+    if kind == "binary" and len(np.unique(y)) < 2:
+        return None  # one class: nothing to encode a category by
     return kind if kind in ("binary", "multiclass") else None
 
 
@@ -200,7 +205,8 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
 
     The encoder learns from the rows of positive ``sample_weight`` only, so
     that a weight of zero is the row's removal; the imputed means are
-    weighted, so that for numeric columns a weight of ``k`` is ``k`` copies
+    weighted (and summed exactly for the columns with missing training
+    values), so that for numeric columns a weight of ``k`` is ``k`` copies
     of the row. The categories' counts (rare ones grouped) and the target
     encoding count each row of positive weight once.
 
@@ -352,42 +358,70 @@ def _positive_rows(sample_weight):
 
 
 def _exact_means(imputer, values, sample_weight, keep):
-    """Give a fitted mean imputer the exactly summed, weighted means of ``values``.
+    """Give a fitted mean imputer the weighted means of ``values``, exactly summed where it imputes.
 
     ``values`` are the rows the imputer learned from (those of ``keep``).
-    Each mean is the correctly rounded weighted sum of the column's present
-    entries (``math.fsum`` of exact products; a sparse matrix's implicit
-    zeros are present) over their summed weight, so a row of weight ``k``
-    gives the bits that ``k`` copies of it give. Summing in another order
-    would not, and the training rows' canonical order, which hashes the
-    imputed values, would change with it. Returns whether a mean changed.
+    For a column with missing values among them, the mean is the correctly
+    rounded weighted sum of its present entries (``math.fsum`` of exact
+    products; a sparse matrix's implicit zeros are present) over their
+    summed weight, so a row of weight ``k`` gives the bits that ``k``
+    copies of it give: summed in another order, the imputed values, and
+    with them the training rows' canonical (hashed) order, would change.
+    Other columns' means only fill values missing at prediction time: they
+    are weighted, summed as numpy sums. Returns whether a mean changed.
     """
     weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     weight = weight if weight is None or keep is None else weight[keep]
-    n_rows = values.shape[0]
-    if sp.issparse(values):
-        values = sp.csc_matrix(values, dtype=np.float64)
-        bounds = zip(values.indptr[:-1], values.indptr[1:], strict=True)
-        columns = ((values.data[a:b], values.indices[a:b]) for a, b in bounds)
-    else:
-        values = np.asarray(values, dtype=np.float64)
-        rows = np.arange(n_rows)
-        columns = ((values[:, j], rows) for j in range(values.shape[1]))
     means = imputer.statistics_.copy()
-    for j, (entries, rows) in enumerate(columns):
-        missing = np.isnan(entries)
-        present, lost = entries[~missing], rows[missing]
-        if weight is None:
-            total, mass = math.fsum(present), float(n_rows - len(lost))
+    missing = _missing_per_column(values)
+    if weight is not None and not np.all(weight == weight[0]):
+        present = ~missing
+        if sp.issparse(values):
+            rows = sp.csc_matrix(values, dtype=np.float64)[:, np.flatnonzero(present)]
+            means[present] = np.asarray(rows.T @ weight).ravel() / weight.sum()
         else:
-            product, error = _two_product(weight[rows[~missing]], present)
-            total = math.fsum(np.concatenate([product, error]))
-            mass = math.fsum(np.concatenate([weight, -weight[lost]]))
-        if mass > 0:
-            means[j] = total / mass
-    changed = not np.array_equal(means, imputer.statistics_)
+            rows = np.asarray(values[:, present], dtype=np.float64)
+            means[present] = rows.T @ weight / weight.sum()
+    if missing.any():
+        columns = np.flatnonzero(missing)
+        total = None if weight is None else math.fsum(weight)
+        for column, (entries, rows) in zip(columns, _columns_of(values[:, columns]), strict=True):
+            exact = _exact_mean(entries, rows, values.shape[0], weight, total)
+            means[column] = means[column] if exact is None else exact
+    changed = not np.array_equal(means, imputer.statistics_, equal_nan=True)
     imputer.statistics_ = means
     return changed
+
+
+def _columns_of(values):
+    """``(entries, rows)`` of each column: a sparse matrix's stored entries and their rows."""
+    if sp.issparse(values):
+        values = sp.csc_matrix(values, dtype=np.float64)
+        for start, stop in zip(values.indptr[:-1], values.indptr[1:], strict=True):
+            yield values.data[start:stop], values.indices[start:stop]
+        return
+    values = np.asarray(values, dtype=np.float64)
+    rows = np.arange(values.shape[0])
+    for column in values.T:
+        yield column, rows
+
+
+def _exact_mean(entries, rows, n_rows, weight, total):
+    """Correctly rounded weighted mean of the present ``entries``; None where it overflows.
+
+    ``rows`` are the entries' rows among ``n_rows`` (the others are a sparse
+    matrix's zeros); ``total`` is ``math.fsum(weight)``.
+    """
+    missing = np.isnan(entries)
+    present, lost = entries[~missing], rows[missing]
+    try:
+        if weight is None:
+            return math.fsum(present) / (n_rows - len(lost))
+        product, error = _two_product(weight[rows[~missing]], present)
+        mass = total if not len(lost) else math.fsum(np.concatenate([weight, -weight[lost]]))
+        return math.fsum(np.concatenate([product, error])) / mass if mass > 0 else None
+    except (OverflowError, ValueError, ZeroDivisionError):  # left to the checks that name it
+        return None
 
 
 def _two_product(a, b):

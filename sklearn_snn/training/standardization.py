@@ -174,13 +174,21 @@ def check_no_underflow(data, indices, columns, what):
     what : str
         ``"Feature(s)"`` or ``"Target(s)"``, for the message.
     """
-    varying = []
-    for column in columns:
-        values = data[indices, column]
-        values = values.toarray().ravel() if sp.issparse(values) else np.asarray(values)
-        spread = float(values.max()) - float(values.min())
-        if 0.0 < spread and spread * spread < np.finfo(np.float64).tiny:
-            varying.append(int(column))
+    if not len(columns):
+        return
+    if sp.issparse(data):
+        rows = sp.csc_matrix(data[indices])[:, columns]
+        stored = np.diff(rows.indptr) > 0  # a column without stored entries is all zeros
+        columns, rows = columns[stored], rows[:, np.flatnonzero(stored)]
+        if not len(columns):
+            return
+        high = rows.max(axis=0).toarray().ravel()
+        low = rows.min(axis=0).toarray().ravel()
+    else:
+        rows = data[np.ix_(indices, columns)]
+        high, low = rows.max(axis=0), rows.min(axis=0)
+    spread = high.astype(np.float64) - low.astype(np.float64)
+    varying = columns[(spread > 0) & (spread * spread < np.finfo(np.float64).tiny)].tolist()
     if varying:
         raise ValueError(
             f"{what} {varying} vary on a scale too small to standardize: their variance "

@@ -12,6 +12,7 @@ from sklearn_snn.training.checks import (
     check_standardization,
     explain_column_error,
     first_batch_notice,
+    unstable_fixed_point_notice,
 )
 
 pd = pytest.importorskip("pandas")
@@ -120,6 +121,10 @@ def test_first_batch_notice_names_the_constant_columns():
     assert "and target(s) [0] are constant" in targets and "feature" not in targets
     many = first_batch_notice(np.arange(12), none, 1)
     assert "feature(s) [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ... (12 in all)] are constant" in many
+    # A column of only 0 and 1 in the first batch is clamped to them in later calls.
+    binary = first_batch_notice(none, none, 20, np.array([4]))
+    assert "feature(s) [4] hold only 0 and 1 in this batch" in binary
+    assert "clamped to them" in binary and "constant" not in binary
 
 
 def test_a_fixed_point_that_does_not_attract_is_warned_about(binary_data):
@@ -127,8 +132,10 @@ def test_a_fixed_point_that_does_not_attract_is_warned_about(binary_data):
     # spectral norm 1.056: deep layers drift away from it.
     X, y = binary_data
     params = dict(n_layers=2, n_units=8, max_iter=2, n_ensemble=1, random_state=0)
-    with pytest.warns(UserWarning, match=r"fixed_point=\(0.68, 1\) does not attract.*1\.056"):
+    with pytest.warns(UserWarning, match=r"fixed_point=\(0.68, 1.0\) does not attract.*1\.056"):
         SNNClassifier(**params, fixed_point=(0.68, 1)).fit(X, y)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="fixed_point")
         SNNClassifier(**params, fixed_point=(0.3, 2.0), early_stopping=False).fit(X, y)
+    # At a large variance float64 cannot return the point to 1e-6 absolute: no false alarm.
+    assert unstable_fixed_point_notice((0.0, 1e12)) is None

@@ -247,6 +247,11 @@ def test_polars_frames_with_categories(table):
             clf.predict_proba(polars_frame), reference.predict_proba(frame), atol=1e-6
         )
     np.testing.assert_array_equal(reference.predict(polars_frame), reference.predict(frame))
+    # All numbers, with categories declared by position or name.
+    numbers = pl.DataFrame({"size": np.arange(len(y)) % 4, "income": frame["income"]})
+    for declared in ([0], ["size"]):
+        clf = SNNClassifier(**TINY, categorical_features=declared).fit(numbers, y)
+        np.testing.assert_array_equal(clf._categorical, [True, False])
 
 
 def test_a_weight_of_zero_removes_the_row_from_the_encoding_too(table):
@@ -267,6 +272,15 @@ def test_a_weight_of_zero_removes_the_row_from_the_encoding_too(table):
     np.testing.assert_array_equal(weighted.predict_proba(frame), removed.predict_proba(frame))
     target = weighted._column_encoder.named_transformers_["target"]
     assert "ghost" not in target.categories_[0]
+    # A class only in rows of weight zero: the target encoder learns the classes
+    # of the rows it sees (three of them crashed it), and predicts all three.
+    labels = np.arange(len(frame)) % 3
+    weight = np.where(labels == 2, 0.0, 1.0)
+    three = SNNClassifier(**TINY).fit(frame, labels, sample_weight=weight)
+    assert three.predict_proba(frame).shape == (len(frame), 3)
+    removed = SNNClassifier(**TINY).fit(frame[labels < 2], labels[labels < 2])
+    assert removed._column_encoder.named_transformers_["target"].target_type_ == "binary"
+    assert three._column_encoder.named_transformers_["target"].target_type_ == "binary"
 
 
 def test_integer_weights_are_copies_with_missing_values():
@@ -281,8 +295,9 @@ def test_integer_weights_are_copies_with_missing_values():
     k = rng.integers(0, 4, 200)
     weighted = SNNClassifier(**TINY, n_ensemble=2).fit(X, y, sample_weight=k)
     copies = SNNClassifier(**TINY, n_ensemble=2).fit(np.repeat(X, k, axis=0), np.repeat(y, k))
+    imputed = [1, 2]  # the other columns' means only fill values missing at prediction
     np.testing.assert_array_equal(
-        weighted._column_encoder.statistics_, copies._column_encoder.statistics_
+        weighted._column_encoder.statistics_[imputed], copies._column_encoder.statistics_[imputed]
     )
     np.testing.assert_array_equal(weighted.predict_proba(X), copies.predict_proba(X))
     keep = k > 0
