@@ -312,6 +312,11 @@ def selu_parameters(mean=0.0, var=1.0, *, omega=0.0, tau=1.0):
     )
     negative_mean = float(exp1 - p_below)  # E[exp(z) - 1; z <= 0] < 0
     negative_square = float(exp2 - 2.0 * exp1 + p_below)
+    if negative_mean == 0.0 or not negative_square > 0.0:
+        raise ValueError(
+            f"No SELU constants for (mean, var) = ({mean}, {var}): the moments of the SELU's "
+            "negative part are lost to float64 rounding at this scale."
+        )
 
     def unit_moments(alpha):
         unit_mean = float(above) + alpha * negative_mean
@@ -340,7 +345,13 @@ def selu_parameters(mean=0.0, var=1.0, *, omega=0.0, tau=1.0):
         while ratio_gap(upper) > 0.0 and upper < 1e15:
             upper *= 2.0
         alpha = 0.0 if ratio_gap(0.0) == 0.0 else brentq(ratio_gap, 0.0, upper, xtol=1e-15)
-    lambda_ = math.sqrt(var / unit_moments(alpha)[1])
+    unit_var = unit_moments(alpha)[1]
+    if not unit_var > 0.0:
+        raise ValueError(
+            f"No SELU constants for (mean, var) = ({mean}, {var}): the unit variance "
+            "is lost to float64 rounding at this scale."
+        )
+    lambda_ = math.sqrt(var / unit_var)
     return float(alpha), lambda_
 
 

@@ -272,6 +272,7 @@ def test_invalid_arguments(function, arguments):
         (lambda: alpha_dropout_parameters(0.1, var=np.inf), "var must be finite"),
         (lambda: selu_parameters("0", 1.0), "mean must be a number"),
         (lambda: moment_map(0.0, 1.0, lambda_=np.nan), "lambda_ must be finite"),
+        (lambda: selu_parameters(0.0, 1e-300), "lost to float64 rounding"),
     ],
 )
 def test_theory_refuses_what_is_not_a_finite_number(call, message):
