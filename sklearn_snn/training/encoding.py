@@ -90,6 +90,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
         Or ``(X_encoded, y)`` when ``y`` is given.
     """
     X = _pandas_if_polars(X, estimator.categorical_features)
+    if sp.issparse(X) and X.format not in ("csr", "csc"):  # COO, LIL...: column access
+        X = X.tocsr()
     if reset:
         categorical = categorical_mask(X, estimator.categorical_features)
     else:

@@ -127,6 +127,18 @@ def test_sparse_input_with_missing_values():
     assert np.isfinite(reg.predict(X)).all()
 
 
+def test_declared_categories_in_any_sparse_format():
+    # A COO matrix skips check_array (categories are declared) and was indexed
+    # by column as it came: TypeError. Every format gives the CSR model.
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.integers(0, 3, 100), rng.normal(size=100)])
+    y = np.arange(100) % 2
+    reference = SNNClassifier(**TINY, categorical_features=[0]).fit(sp.csr_matrix(X), y)
+    for matrix in (sp.coo_matrix(X), sp.lil_matrix(X), sp.csc_matrix(X)):
+        clf = SNNClassifier(**TINY, categorical_features=[0]).fit(matrix, y)
+        np.testing.assert_array_equal(clf.predict_proba(matrix), reference.predict_proba(X))
+
+
 def test_many_categories_are_target_encoded_unless_the_target_has_several_columns():
     rng = np.random.default_rng(4)
     cities = np.array([f"city{i}" for i in range(MAX_ONE_HOT_CATEGORIES + 10)])
