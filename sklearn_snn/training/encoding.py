@@ -246,7 +246,9 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
         missing = _missing_per_column(learned)
         if not missing.any():
             return None, values
-        _check_not_all_missing(learned, missing, names if names is not None else X)
+        _check_not_all_missing(
+            learned, missing, names if names is not None else X, weighted=keep is not None
+        )
         imputer = _imputer().fit(learned)
         _exact_means(imputer, learned, sample_weight, keep)
         return imputer, imputer.transform(values)
@@ -255,7 +257,9 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     learned = values if keep is None else values[keep]
     numeric = np.flatnonzero(~categorical)
     numbers = learned[:, numeric].astype(np.float64)
-    _check_not_all_missing(numbers, _missing_per_column(numbers), X, columns=numeric)
+    _check_not_all_missing(
+        numbers, _missing_per_column(numbers), X, columns=numeric, weighted=keep is not None
+    )
     one_hot, targeted = [], []
     for column in np.flatnonzero(categorical):
         large = len(set(learned[:, column].tolist())) > MAX_ONE_HOT_CATEGORIES
@@ -605,7 +609,7 @@ def _missing_per_column(values):
     return np.isnan(values).any(axis=0)
 
 
-def _check_not_all_missing(values, missing, X, columns=None):
+def _check_not_all_missing(values, missing, X, columns=None, weighted=False):
     if not missing.any():
         return
     if sp.issparse(values):
@@ -616,9 +620,10 @@ def _check_not_all_missing(values, missing, X, columns=None):
         all_missing = np.flatnonzero(np.isnan(np.asarray(values, dtype=np.float64)).all(axis=0))
     if len(all_missing):
         position = all_missing[0] if columns is None else columns[all_missing[0]]
+        rows = "the training rows of positive sample weight" if weighted else "the training data"
         raise ValueError(
-            f"Column {_column_name(X, position)} has no value in the training data (all "
-            "missing): nothing to impute it from. Drop it, or fill it."
+            f"Column {_column_name(X, position)} has no value in {rows} (all missing): "
+            "nothing to impute it from. Drop it, or fill it."
         )
 
 

@@ -182,6 +182,9 @@ def test_errors_name_the_column(table):
         SNNClassifier().fit(frame.assign(age=np.nan), y)
     with pytest.raises(ValueError, match="Column 'age' has no value in the training data"):
         SNNClassifier().fit(frame[["income", "age"]].assign(age=np.nan), y)  # all numeric
+    known = frame["age"].notna().to_numpy()
+    with pytest.raises(ValueError, match="'age' has no value in the training rows of positive"):
+        SNNClassifier().fit(frame, y, sample_weight=(~known).astype(float))
     clf = SNNClassifier(**TINY).fit(frame, y)
     with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
         clf.predict(frame.assign(income=["high"] * len(frame)))
