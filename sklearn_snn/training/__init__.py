@@ -16,7 +16,10 @@
 9. :mod:`~sklearn_snn.training.temperature`: calibration after label smoothing.
 10. :mod:`~sklearn_snn.training.report`: fitted attributes and warnings.
 
-Around them, :mod:`~sklearn_snn.training.continuation` says what a continued
+Before them, :mod:`~sklearn_snn.training.encoding` turns a table's categories
+and missing values into numbers, with the weighted means of
+:mod:`~sklearn_snn.training.weighted_means`; around them,
+:mod:`~sklearn_snn.training.continuation` says what a continued
 fit may change, :mod:`~sklearn_snn.training.rollback` undoes a fit that fails and
 :mod:`~sklearn_snn.training.state` owns the seeds, the generators and the saved
 state of a net.

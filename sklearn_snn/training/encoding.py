@@ -30,7 +30,6 @@ through untouched: its precision and sparsity stay as they were.
 """
 
 import copy
-import math
 from numbers import Real
 
 import numpy as np
@@ -57,6 +56,7 @@ from .columns import (
     column_kinds,
 )
 from .state import draw_seed
+from .weighted_means import column_means, missing_per_column, positive_rows, weigh_imputer_means
 
 MAX_ONE_HOT_CATEGORIES = 50
 MIN_FREQUENCY = 5
@@ -134,7 +134,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
             weight = _check_sample_weight(
                 sample_weight, X_checked, dtype=np.float64, ensure_non_negative=True
             )
-        keep = _positive_rows(weight)  # the rows the encoder learns from
+        keep = positive_rows(weight)  # the rows the encoder learns from
         kind = target_type(y if keep is None else y[keep], regression=estimator._y_numeric)
         estimator._categorical, estimator._column_kinds = categorical, column_kinds(X, categorical)
         # A copy: a list the caller changes in place afterwards is a changed selection.
@@ -239,18 +239,18 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     X_encoded : ndarray or sparse matrix
         ``X`` itself for numeric data without missing values.
     """
-    keep = _positive_rows(sample_weight)
+    keep = positive_rows(sample_weight)
     if not categorical.any():
         values = _numeric_values(X)
         learned = values if keep is None else values[keep]
-        missing = _missing_per_column(learned)
+        missing = missing_per_column(learned)
         if not missing.any():
             return None, values
         _check_not_all_missing(
             learned, missing, names if names is not None else X, weighted=keep is not None
         )
         imputer = _imputer().fit(learned)
-        _exact_means(imputer, learned, sample_weight, keep)
+        weigh_imputer_means(imputer, learned, sample_weight, keep)
         return imputer, imputer.transform(values)
     _check_categories_are_labels(X, categorical)
     values = _mixed_values(X, categorical)
@@ -258,7 +258,7 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     numeric = np.flatnonzero(~categorical)
     numbers = learned[:, numeric].astype(np.float64)
     _check_not_all_missing(
-        numbers, _missing_per_column(numbers), X, columns=numeric, weighted=keep is not None
+        numbers, missing_per_column(numbers), X, columns=numeric, weighted=keep is not None
     )
     one_hot, targeted = [], []
     for column in np.flatnonzero(categorical):
@@ -281,7 +281,7 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     transformer = ColumnTransformer(parts, sparse_threshold=0)
     encoded = transformer.fit_transform(learned, y if keep is None else y[keep])
     encoded = encoded.astype(np.float64)
-    if len(numeric) and _exact_means(
+    if len(numeric) and weigh_imputer_means(
         transformer.named_transformers_["numeric"], numbers, sample_weight, keep
     ):
         block = transformer.output_indices_["numeric"]
@@ -321,7 +321,7 @@ def encode(encoder, categorical, X, fill=None):
     values = _numeric_values(X)
     if encoder is not None:
         return encoder.transform(values)
-    if fill is None or not _missing_per_column(values).any():
+    if fill is None or not missing_per_column(values).any():
         return values
     if sp.issparse(values):
         values = sp.csr_matrix(values, copy=True)
@@ -329,122 +329,6 @@ def encode(encoder, categorical, X, fill=None):
         values.data[missing] = fill[values.indices[missing]]
         return values
     return np.where(np.isnan(values), fill.astype(values.dtype), values)
-
-
-def column_means(X, sample_weight=None):
-    """Float64 training mean of each numeric column, where :func:`fit_encoder` kept no imputer.
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Numeric training data, without missing values in the rows of
-        positive weight.
-    sample_weight : ndarray of shape (n_samples,) or None, default=None
-        Non-negative weights: the weighted mean of the rows of positive
-        weight.
-
-    Returns
-    -------
-    means : ndarray of shape (n_features,)
-    """
-    keep = _positive_rows(sample_weight)
-    rows = X if keep is None else X[keep]
-    if sample_weight is None or np.all(sample_weight == sample_weight[0]):
-        return np.asarray(rows.mean(axis=0, dtype=np.float64)).ravel()
-    weight = sample_weight if keep is None else sample_weight[keep]
-    return np.asarray(rows.T @ weight, dtype=np.float64).ravel() / weight.sum()
-
-
-def _positive_rows(sample_weight):
-    """Mask of the rows of positive weight; None where that is every row (or none)."""
-    if sample_weight is None:
-        return None
-    keep = sample_weight > 0
-    return None if keep.all() or not keep.any() else keep
-
-
-def _exact_means(imputer, values, sample_weight, keep):
-    """Give a fitted mean imputer the weighted means of ``values``, exactly summed where it imputes.
-
-    ``values`` are the rows the imputer learned from (those of ``keep``).
-    For a column with missing values among them, the mean is the correctly
-    rounded weighted sum of its present entries (``math.fsum`` of exact
-    products; a sparse matrix's implicit zeros are present) over their
-    summed weight, so a row of weight ``k`` gives the bits that ``k``
-    copies of it give: summed in another order, the imputed values, and
-    with them the training rows' canonical (hashed) order, would change.
-    Other columns' means only fill values missing at prediction time: they
-    are weighted, summed as numpy sums. Returns whether a mean changed.
-    """
-    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    weight = weight if weight is None or keep is None else weight[keep]
-    means = imputer.statistics_.copy()
-    missing = _missing_per_column(values)
-    if weight is not None and not np.all(weight == weight[0]):
-        present = ~missing
-        if sp.issparse(values):
-            rows = sp.csc_matrix(values, dtype=np.float64)[:, np.flatnonzero(present)]
-            means[present] = np.asarray(rows.T @ weight).ravel() / weight.sum()
-        else:
-            rows = np.asarray(values[:, present], dtype=np.float64)
-            means[present] = rows.T @ weight / weight.sum()
-    if missing.any():
-        columns = np.flatnonzero(missing)
-        total = None if weight is None else math.fsum(weight)
-        for column, (entries, rows) in zip(columns, _columns_of(values[:, columns]), strict=True):
-            exact = _exact_mean(entries, rows, values.shape[0], weight, total)
-            means[column] = means[column] if exact is None else exact
-    changed = not np.array_equal(means, imputer.statistics_, equal_nan=True)
-    imputer.statistics_ = means
-    return changed
-
-
-def _columns_of(values):
-    """``(entries, rows)`` of each column: a sparse matrix's stored entries and their rows."""
-    if sp.issparse(values):
-        values = sp.csc_matrix(values, dtype=np.float64)
-        for start, stop in zip(values.indptr[:-1], values.indptr[1:], strict=True):
-            yield values.data[start:stop], values.indices[start:stop]
-        return
-    values = np.asarray(values, dtype=np.float64)
-    rows = np.arange(values.shape[0])
-    for column in values.T:
-        yield column, rows
-
-
-def _exact_mean(entries, rows, n_rows, weight, total):
-    """Correctly rounded weighted mean of the present ``entries``; None where it overflows.
-
-    ``rows`` are the entries' rows among ``n_rows`` (the others are a sparse
-    matrix's zeros); ``total`` is ``math.fsum(weight)``.
-    """
-    missing = np.isnan(entries)
-    present, lost = entries[~missing], rows[missing]
-    try:
-        if weight is None:
-            return math.fsum(present) / (n_rows - len(lost))
-        product, error = _two_product(weight[rows[~missing]], present)
-        mass = total if not len(lost) else math.fsum(np.concatenate([weight, -weight[lost]]))
-        return math.fsum(np.concatenate([product, error])) / mass if mass > 0 else None
-    except (OverflowError, ValueError, ZeroDivisionError):  # left to the checks that name it
-        return None
-
-
-def _two_product(a, b):
-    """``(p, e)`` with ``p + e == a * b`` exactly (Dekker's product, no overflow)."""
-    product = a * b
-    with np.errstate(over="ignore", invalid="ignore"):
-        a_high, a_low = _split(a)
-        b_high, b_low = _split(b)
-        error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-    return product, np.where(np.isfinite(error), error, 0.0)
-
-
-def _split(a):
-    """``(high, low)`` halves of ``a``'s 53-bit significand, ``high + low == a``."""
-    scaled = 134217729.0 * a  # 2**27 + 1
-    high = scaled - (scaled - a)
-    return high, a - high
 
 
 def _check_categories_are_labels(X, categorical):
@@ -596,17 +480,6 @@ def _as_floats(column, position, X):
             "value(s); replace or clip them first."
         )
     return numbers
-
-
-def _missing_per_column(values):
-    if sp.issparse(values):
-        values = sp.csr_matrix(values)
-        columns = values.indices[np.isnan(values.data)]
-        return np.bincount(columns, minlength=values.shape[1]) > 0
-    values = np.asarray(values)
-    if values.dtype.kind != "f":  # object columns of numbers (mixed tables)
-        values = values.astype(np.float64)
-    return np.isnan(values).any(axis=0)
 
 
 def _check_not_all_missing(values, missing, X, columns=None, weighted=False):
