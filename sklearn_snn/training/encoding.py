@@ -150,8 +150,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
         )
         if estimator._column_encoder is None:
             estimator._missing_fill = column_means(X_checked, weight)
-            # Missing values only in rows of weight zero: filled as prediction fills them.
-            X_checked = encode(None, categorical, X_checked, estimator._missing_fill)
+            if keep is not None:  # missing values in rows of weight zero: filled as later
+                X_checked = encode(None, categorical, X_checked, estimator._missing_fill)
         else:
             estimator._missing_fill = None
     else:
