@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from ._base import BaseSNN
 from .nn.ensemble import SelfNormalizingEnsemble
 from .nn.modes import evaluation_mode
+from .training.labels import unseen_labels
 
 # A Pipeline is not accepted: pass its last step and the transformed X.
 _NETWORK = [BaseSNN, torch.nn.Module]
@@ -374,11 +375,10 @@ def _estimator_loss(estimator, X, y, inputs):
     """The training loss of ``estimator`` on ``(X, y)`` as a function of the raw output."""
     binarizer = getattr(estimator, "_label_binarizer", None)
     if binarizer is not None and binarizer.y_type_ != "multilabel-indicator":
-        # Python sets: numpy would compare 1 and "1" as equal strings.
-        unseen = set(np.unique(np.asarray(y)).tolist()) - set(estimator.classes_.tolist())
+        unseen = unseen_labels(estimator.classes_, y)
         if unseen:
             raise ValueError(
-                f"y holds labels the model was not fitted on: {sorted(unseen, key=str)}; "
+                f"y holds labels the model was not fitted on: {unseen}; "
                 f"its classes are {estimator.classes_.tolist()}. The gradients are those "
                 "of the training loss, which knows only these classes."
             )

@@ -87,8 +87,7 @@ def check_known_labels(binarizer, y, reset):
                 f"y must be a binary indicator matrix with {len(classes)} columns, {where}."
             )
         return
-    # Python sets: numpy would compare 1 and "1" as equal strings.
-    unseen = set(np.unique(y).tolist()) - set(classes.tolist())
+    unseen = unseen_labels(classes, y)
     if unseen:
         advice = (
             "Pass every class through `classes`."
@@ -98,9 +97,38 @@ def check_known_labels(binarizer, y, reset):
             "partial_fit, or fit a new model with warm_start=False."
         )
         raise ValueError(
-            f"y contains labels that are not among the classes: {sorted(unseen, key=repr)}; "
+            f"y contains labels that are not among the classes: {unseen}; "
             f"the classes are {classes.tolist()}. {advice}"
         )
+
+
+def unseen_labels(classes, y):
+    """The labels of ``y`` that are not among ``classes``, sorted.
+
+    Parameters
+    ----------
+    classes : ndarray
+        The model's classes.
+    y : array-like of shape (n_samples,)
+        Labels.
+
+    Returns
+    -------
+    unseen : list
+        Empty when every label is a class. Compared as Python objects: numpy
+        would compare 1 and "1" as equal strings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_snn.training.labels import unseen_labels
+    >>> unseen_labels(np.array([0, 1]), np.array([1, 2, 5]))
+    [2, 5]
+    >>> unseen_labels(np.array([0, 1]), np.array(["1"]))
+    ['1']
+    """
+    unseen = set(np.unique(np.asarray(y)).tolist()) - set(np.asarray(classes).tolist())
+    return sorted(unseen, key=repr)
 
 
 def check_same_classes(binarizer, classes, y):
