@@ -38,7 +38,7 @@ search.fit(X, y)
 for depth, score in zip(
     search.cv_results_["param_n_layers"], search.cv_results_["mean_test_score"], strict=True
 ):
-    print(f"n_layers={depth:<2d}  mean CV accuracy {score:.4f}")
+    print(f"n_layers={depth:<2d}  mean CV accuracy {score:.5f}")
 print(f"best depth: {search.best_params_['n_layers']}\n")
 
 # %%

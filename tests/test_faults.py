@@ -283,12 +283,20 @@ def _accepted_columns(pd, income):
         "Int64 column": (pd.array(rounded.astype(int), dtype="Int64"), rounded),
         "Float64 column": (pd.array(income, dtype="Float64"), income),
         "boolean column": (pd.array(income > 5, dtype="boolean"), (income > 5).astype(float)),
+        "category column of numbers": (pd.Categorical(rounded / 2), rounded / 2),
     }
 
 
 @pytest.mark.parametrize(
     "case",
-    ["object column of numbers", "bool column", "Int64 column", "Float64 column", "boolean column"],
+    [
+        "object column of numbers",
+        "bool column",
+        "Int64 column",
+        "Float64 column",
+        "boolean column",
+        "category column of numbers",
+    ],
 )
 def test_numeric_values_in_unusual_dtypes_are_accepted(case):
     # Bool columns are categories under categorical_features="from_dtype", and an
@@ -302,7 +310,7 @@ def test_numeric_values_in_unusual_dtypes_are_accepted(case):
         with pytest.raises(ValueError, match="'income' is categorical by its object dtype"):
             SNNClassifier(**TINY).fit(unusual, y)
     else:
-        categorical = case in ("bool column", "boolean column")
+        categorical = case in ("bool column", "boolean column", "category column of numbers")
         assert (SNNClassifier(**TINY).fit(unusual, y)._column_encoder is not None) == categorical
     model = SNNClassifier(**TINY, categorical_features=None).fit(unusual, y)
     reference = SNNClassifier(**TINY).fit(plain, y)

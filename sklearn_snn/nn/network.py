@@ -40,6 +40,8 @@ def hidden_widths(n_layers, n_units, n_outputs, shape):
     >>> hidden_widths(16, 256, 1, "conic")[-4:]
     [4, 3, 2, 2]
     """
+    # True is an int to scikit-learn's constraints, not to torch's shapes.
+    n_layers, n_units = int(n_layers), int(n_units)
     if shape == "rectangular":
         return [n_units] * n_layers
     if shape != "conic":

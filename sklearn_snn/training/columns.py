@@ -261,11 +261,11 @@ def _pandas_dtype(dtype):
 
 
 def _holds_numbers(column):
-    """Whether an object column holds only numbers (and missing values)."""
+    """Whether an object or category column holds only numbers (and missing values)."""
     import pandas as pd
 
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return False
+        column = pd.Series(column.cat.categories)
     if pd.api.types.is_bool_dtype(column.dtype):
         return True
     return bool(pd.to_numeric(column, errors="coerce").notna().eq(column.notna()).all())

@@ -336,11 +336,16 @@ def _check_categories_are_labels(X, categorical):
 
     Such a column is either declared categorical, or a DataFrame column of
     ``object`` dtype whose every value is a number (categorical by its dtype).
+    A pandas ``category`` column is labels by its dtype, whatever its values.
     """
     for position in np.flatnonzero(categorical):
         by_dtype = False
         if hasattr(X, "iloc"):
+            import pandas as pd
+
             column = X.iloc[:, position]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                continue  # the dtype says its values are labels, whatever they are
             if column.dtype.kind == "O":
                 numbers, by_dtype = _object_numbers(column), True
                 if numbers is None:

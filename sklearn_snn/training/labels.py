@@ -209,6 +209,11 @@ def prior_loss(binarizer, target, weight, smoothing=0.0):
 
 def _labels_like(classes, y):
     classes = np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-d list of every class (for multilabel targets, one "
+            f"entry per label), got an array of shape {classes.shape}."
+        )
     if y.ndim == 2:
         return np.eye(len(classes), dtype=y.dtype)
     return classes

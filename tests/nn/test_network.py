@@ -22,6 +22,19 @@ def test_widths_rectangular_and_conic():
     np.testing.assert_allclose(ratios, ratios[0], rtol=0.1)
 
 
+def test_widths_are_plain_ints_for_any_integral_input():
+    # scikit-learn's constraints take True and numpy integers as integers;
+    # torch's shapes take plain ints only.
+    for widths in (
+        hidden_widths(True, True, 2, "rectangular"),
+        hidden_widths(np.int64(2), np.int64(8), 2, "conic"),
+    ):
+        assert all(type(width) is int for width in widths)
+    assert hidden_widths(True, True, 2, "rectangular") == [1]
+    net = SelfNormalizingNetwork(3, 2, n_layers=True, n_units=True)
+    assert net(torch.zeros(4, 3)).shape == (4, 2)
+
+
 def test_conic_layers_keep_two_units_for_one_output():
     # One SELU unit is bounded below by -lambda * alpha, so after a 1-unit layer
     # the output could only grow in one direction from there.

@@ -71,7 +71,24 @@ def test_a_numeric_column_that_turns_to_text_is_named(table):
     check_same_kinds(table.assign(colour=[1, 2]), kinds)  # categories may take any values
     with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
         check_same_kinds(table.assign(income=["high", "low"]), kinds)
+    with pytest.raises(ValueError, match="Column 'income' was numeric \\(float64\\) in fit"):
+        check_same_kinds(table.assign(income=pd.Categorical(["high", "low"])), kinds)
     assert column_kinds(table.to_numpy(), mask) is None
+
+
+@pytest.mark.parametrize("categories", [[1, 2], [0.5, 2.5], ["1", "2.5"]])
+def test_a_category_column_of_numbers_read_as_numbers_stays_readable(table, categories):
+    # A category dtype outside categorical_features is read as its values, in
+    # fit and again at predict time: the same dtype is no change of kind.
+    from sklearn_snn.training.columns import check_same_kinds, column_kinds
+
+    frame = table.assign(income=pd.Categorical(categories))
+    mask = categorical_mask(frame, "from_dtype")
+    mask[0] = False  # as categorical_features naming every other column
+    kinds = column_kinds(frame, mask)
+    assert kinds[0] == ("income", False, "category")
+    check_same_kinds(frame, kinds)
+    check_same_kinds(frame.assign(income=pd.Categorical(categories[::-1])), kinds)
 
 
 def test_bool_columns_read_as_numbers_stay_numbers_under_any_column_names():

@@ -39,6 +39,15 @@ def test_classes_of_partial_fit_include_those_absent_from_y():
     assert encode_labels(binarizer, np.array([0, 1, 0])).tolist() == [0, 1, 0]
 
 
+def test_classes_must_be_a_flat_list():
+    for y in (np.array([0, 1, 2]), np.eye(3, dtype=int)):
+        with pytest.raises(ValueError, match=r"classes must be a 1-d list .* shape \(1, 3\)"):
+            fit_labels(y, [[0, 1, 2]], "SNNClassifier")
+    binarizer = fit_labels(np.array([0, 1]), None, "SNNClassifier")
+    with pytest.raises(ValueError, match=r"classes must be a 1-d list .* shape \(\)"):
+        check_same_classes(binarizer, 1, np.array([0]))
+
+
 def test_multilabel_indicator_trains_one_logit_per_label():
     Y = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0]])
     for classes in (None, [0, 1, 2]):
