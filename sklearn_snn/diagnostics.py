@@ -200,6 +200,12 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
         def loss_of(output):
             if not torch.is_floating_point(target) or target.ndim == output.ndim:
                 return criterion(output, target).mean()
+            if target.numel() != output.numel():
+                raise ValueError(
+                    f"y of shape {tuple(target.shape)} does not fit the module's output of "
+                    f"shape {tuple(output.shape)}: pass integer class labels (cross-entropy) "
+                    "or targets of the output's shape."
+                )
             return criterion(output, target.reshape(output.shape)).mean()
     else:
         loss_of = _estimator_loss(estimator_or_module, X, y, inputs)

@@ -241,6 +241,14 @@ def test_gradient_statistics_of_a_module_default_criterion(rng, targets):
         np.testing.assert_allclose(custom["weight_grad_norm"].iloc[-1], gradient.norm().item())
 
 
+def test_gradient_statistics_of_a_module_names_targets_that_do_not_fit(rng):
+    network = _network(n_layers=1, n_units=8, n_outputs=3)
+    X = rng.standard_normal((10, 6))
+    for y in (np.arange(10) % 2 == 0, rng.standard_normal(10)):  # bool or float: no labels
+        with pytest.raises(ValueError, match=r"y of shape \(10,\) does not fit .* \(10, 3\)"):
+            gradient_statistics(network, X, y)
+
+
 def test_deep_relu_network_has_vanishing_signal_and_gradients(rng):
     X = rng.standard_normal((500, 20))
     y = np.arange(500) % 2
