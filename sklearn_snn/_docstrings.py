@@ -199,8 +199,8 @@ ATTRIBUTES_DOC = """n_features_in_ : int
         Sample-weighted training loss of every epoch since the network was
         initialized, averaged over its batches as they were trained on (for
         ``SNNRegressor``, of the standardized targets). An epoch that
-        diverged (its weights were then undone) is marked ``"diverged"`` in
-        ``history_``; its loss may be NaN or inf.
+        diverged (its weights were then undone) has ``"diverged": True`` in
+        ``history_`` (every other epoch False); its loss may be NaN or inf.
 
     best_loss_ : float or None
         Lowest finite training loss; None with ``early_stopping=True``.

@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import numpy as np
@@ -424,6 +425,23 @@ def test_verbose_prints_skorch_epoch_log(binary_data, capsys):
     assert "train_loss" in out and "epoch" in out
     SNNClassifier(n_layers=1, n_units=8, max_iter=2, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_verbose_log_keeps_its_columns_when_an_epoch_diverges(binary_data, capsys):
+    # Diverged epochs are undone and marked; the other epochs' values must stay
+    # under their own headers rather than slide into the "diverged" column.
+    X, y = binary_data
+    params = dict(n_layers=1, n_units=8, n_ensemble=1, optimizer="sgd", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        SNNClassifier(**params, learning_rate=1e3, max_iter=5, verbose=1).fit(X, y)
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in capsys.readouterr().out.splitlines()]
+    header, rows = lines[0], [line for line in lines[2:] if line.split()[0].isdigit()]
+    assert header.split()[:2] == ["epoch", "diverged"] and len(rows) == 5
+    end = header.index("diverged") + len("diverged")
+    cells = [row[end - len("diverged") : end].strip() for row in rows]
+    assert set(cells) == {"+", ""}  # some epochs diverged, some did not
+    for row, cell in zip(rows, cells, strict=True):
+        assert len(row.split()) == len(header.split()) - (cell == "")
 
 
 def test_fixed_point_sets_selu_and_dropout_constants(binary_data, small_params):

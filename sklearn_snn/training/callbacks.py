@@ -62,6 +62,9 @@ class DivergenceGuard(Callback):
         self.epoch_start_weights_ = deepcopy(net.module_.state_dict())
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        # Every epoch records the key (as skorch's event keys do), so that the
+        # verbose log keeps one set of columns; a recovery sets it to True.
+        net.history.record("diverged", False)
         loss = net.history[-1, "train_loss"]
         if math.isfinite(loss) and loss <= self.bound:
             if loss < self.best_loss_:
