@@ -211,12 +211,30 @@ def _same_selection(a, b):
     return np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
 
 
+def declares_categories(dtype):
+    """Whether ``dtype`` is pandas' ``category`` or pyarrow's dictionary (its pyarrow form).
+
+    Such a column's values are labels by the dtype itself, whatever they are.
+
+    Parameters
+    ----------
+    dtype : object
+        A column's dtype.
+
+    Returns
+    -------
+    declares : bool
+    """
+    import pandas as pd
+
+    return isinstance(dtype, pd.CategoricalDtype) or _is_arrow_dictionary(dtype)
+
+
 def _is_categorical_dtype(dtype):
     import pandas as pd
 
     return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or _is_arrow_dictionary(dtype)
+        declares_categories(dtype)
         or pd.api.types.is_object_dtype(dtype)
         or pd.api.types.is_string_dtype(dtype)
         or pd.api.types.is_bool_dtype(dtype)

@@ -54,6 +54,7 @@ from .columns import (
     check_same_categorical,
     check_same_kinds,
     column_kinds,
+    declares_categories,
 )
 from .state import draw_seed
 from .weighted_means import column_means, missing_per_column, positive_rows, weigh_imputer_means
@@ -336,16 +337,15 @@ def _check_categories_are_labels(X, categorical):
 
     Such a column is either declared categorical, or a DataFrame column of
     ``object`` dtype whose every value is a number (categorical by its dtype).
-    A pandas ``category`` column is labels by its dtype, whatever its values.
+    A ``category`` column (or its pyarrow dictionary form) is labels by its
+    dtype, whatever its values.
     """
     for position in np.flatnonzero(categorical):
         by_dtype = False
         if hasattr(X, "iloc"):
-            import pandas as pd
-
             column = X.iloc[:, position]
-            if isinstance(column.dtype, pd.CategoricalDtype):
-                continue  # the dtype says its values are labels, whatever they are
+            if declares_categories(column.dtype):
+                continue
             if column.dtype.kind == "O":
                 numbers, by_dtype = _object_numbers(column), True
                 if numbers is None:

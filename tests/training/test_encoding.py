@@ -70,6 +70,28 @@ def test_unknown_categories_and_missing_values_at_predict_time(table):
     assert encoded[0, colour].sum() == 0
 
 
+@pytest.mark.parametrize("form", ["category", "pyarrow dictionary"])
+def test_a_category_dtype_of_fractional_values_is_encoded_as_categories(form):
+    # An object column of fractional numbers is refused as measurements; a
+    # category dtype declares its values labels, whatever they are.
+    rng = np.random.default_rng(0)
+    sizes = rng.choice([0.5, 1.5, 2.5], size=60)
+    if form == "category":
+        column = pd.Categorical(sizes)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        kind = pa.dictionary(pa.int32(), pa.float64())
+        column = pd.Series(pa.array(sizes).dictionary_encode(), dtype=pd.ArrowDtype(kind))
+    frame = pd.DataFrame({"x": rng.normal(size=60), "size": column})
+    y = (sizes > 1).astype(int)
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    categories = clf._column_encoder.named_transformers_["one_hot"].categories_[0]
+    assert categories.tolist() == ["0.5", "1.5", "2.5"]  # compared by their spelling
+    np.testing.assert_array_equal(clf.predict(frame), clf.predict(frame.iloc[::-1])[::-1])
+    with pytest.raises(ValueError, match="'size' is categorical by its object dtype"):
+        SNNClassifier(**TINY).fit(frame.assign(size=sizes.astype(object)), y)
+
+
 def test_numeric_missing_values_get_the_training_mean_and_an_indicator():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(200, 3))
