@@ -8,7 +8,7 @@ run three ways: on this machine with joblib's default process pool, on a
 existing Dask cluster. The fits, scores and chosen depth are the same
 everywhere for the same ``random_state``; only where the work runs changes.
 
-Needs the ``dask`` extra: ``pip install "sklearn-snn[dask]"``.
+Needs the ``dask`` extra: ``python -m pip install -e ".[dask]"`` from the repository root.
 
 Dask starts its workers as new processes that import this script, so the
 work below is guarded by ``if __name__ == "__main__":``.

@@ -1,4 +1,4 @@
-"""The documentation builds with warnings as errors and its internal links resolve."""
+"""The documentation builds with warnings as errors, its internal links resolve, its doctests pass."""
 
 import subprocess
 import sys
@@ -35,3 +35,14 @@ def test_docs_build_without_warnings_and_links_resolve(tmp_path):
         )
         assert result.returncode == 0, f"{builder} failed:\n{result.stdout}\n{result.stderr}"
     assert (tmp_path / "html" / "index.html").exists()
+
+
+def test_user_guide_doctests_pass():
+    # pytest's --doctest-modules reads Python files only; the user guide's
+    # examples are run here, as a reader would type them.
+    import doctest
+
+    guide = DOCS / "user_guide" / "self_normalization.rst"
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testfile(str(guide), module_relative=False, optionflags=flags)
+    assert result.attempted >= 20 and result.failed == 0
