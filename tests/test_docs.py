@@ -1,4 +1,4 @@
-"""The documentation builds with warnings as errors, its internal links resolve, its doctests pass."""
+"""The docs build with warnings as errors, their internal links resolve, their doctests pass."""
 
 import subprocess
 import sys
