@@ -224,6 +224,7 @@ def declares_categories(dtype):
     Returns
     -------
     declares : bool
+        True for a ``category`` dtype or a pyarrow dictionary.
     """
     import pandas as pd
 
