@@ -62,6 +62,8 @@ from .weighted_means import column_means, missing_per_column, positive_rows, wei
 MAX_ONE_HOT_CATEGORIES = 50
 MIN_FREQUENCY = 5
 _MISSING = np.nan
+# The spellings of flags (see _category), which a column must keep between fit and now.
+_BITS, _TRUTHS = {"0", "1"}, {"False", "True"}
 
 
 def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight=None):
@@ -318,7 +320,9 @@ def encode(encoder, categorical, X, fill=None):
     X_encoded : ndarray or sparse matrix
     """
     if categorical.any():
-        return encoder.transform(_mixed_values(X, categorical)).astype(np.float64)
+        values = _mixed_values(X, categorical)
+        _check_same_truth_spelling(encoder, values, X)
+        return encoder.transform(values).astype(np.float64)
     values = _numeric_values(X)
     if encoder is not None:
         return encoder.transform(values)
@@ -330,6 +334,31 @@ def encode(encoder, categorical, X, fill=None):
         values.data[missing] = fill[values.indices[missing]]
         return values
     return np.where(np.isnan(values), fill.astype(values.dtype), values)
+
+
+def _check_same_truth_spelling(transformer, values, X):
+    """Refuse a categorical column whose 0/1 categories of ``fit`` come as True/False now.
+
+    Or the other way round. Unknown categories encode, so such a column of
+    flags, whose values changed type inside an ``object`` column (where
+    :func:`~sklearn_snn.training.columns.check_same_kinds` sees no dtype
+    change) or a numpy array, would otherwise be read as unknown throughout.
+    """
+    for name, encoder, columns in transformer.transformers_:
+        if name not in ("one_hot", "target"):
+            continue
+        for column, categories in zip(columns, encoder.categories_, strict=True):
+            known = set(categories.tolist())
+            unknown = set(values[:, column].tolist()) - known
+            for fitted, now in ((_BITS, _TRUTHS), (_TRUTHS, _BITS)):
+                if known & fitted and not known & now and unknown & now:
+                    raise ValueError(
+                        f"Column {_column_name(X, column)} held the categories "
+                        f"{', '.join(sorted(known & fitted))} in fit but holds "
+                        f"{', '.join(sorted(unknown & now))} "
+                        "now, which would be read as unknown categories (True is not 1 "
+                        "here); pass the column with the values it had in fit."
+                    )
 
 
 def _check_categories_are_labels(X, categorical):

@@ -214,6 +214,19 @@ def test_errors_name_the_column(table):
         clf.predict(frame.assign(member=frame["member"].astype(int)))
     with pytest.raises(ValueError, match="Feature names must be in the same order"):
         clf.predict(frame[frame.columns[::-1]])
+    # Inside object columns (and numpy arrays) no dtype tells flags from 0/1: the values do.
+    flags = frame.assign(member=frame["member"].astype(object))
+    clf_flags = SNNClassifier(**TINY).fit(flags, y)
+    with pytest.raises(ValueError, match="'member' held the categories False, True in fit"):
+        clf_flags.predict(flags.assign(member=frame["member"].astype(int).astype(object)))
+    numbers = frame.assign(member=frame["member"].astype(int).astype(object))
+    with pytest.raises(ValueError, match="'member' held the categories 0, 1 in fit but holds "):
+        SNNClassifier(**TINY).fit(numbers, y).predict(flags)
+    array = flags[["member", "income"]].to_numpy()
+    clf_array = SNNClassifier(categorical_features=[0], **TINY).fit(array, y)
+    with pytest.raises(ValueError, match="Column 0 held the categories False, True in fit"):
+        clf_array.predict(numbers[["member", "income"]].to_numpy())
+    clf_flags.predict(flags.iloc[:1].assign(member=[None]))  # a missing flag is no new spelling
     with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing"):
         clf.predict(frame.drop(columns="income"))
     with pytest.raises(
