@@ -23,7 +23,7 @@ from .training.checks import (
 from .training.continuation import check_continuation, net_config
 from .training.device import training_device
 from .training.duplicates import canonical_samples
-from .training.encoding import validate_and_encode
+from .training.encoding import source_columns, validate_and_encode
 from .training.holdout import validation_split
 from .training.net import OPTIMIZERS, build_net
 from .training.report import fit_report
@@ -223,7 +223,6 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             raise ValueError("All sample weights are zero: there is nothing to train on.")
         seed = draw_seed(self.random_state)
         notices = []
-        n_columns = X.shape[1]
         if reset:
             self._splines = fit_splines(X, indices, weights, self.spline_knots)
         X = self._with_splines(X)
@@ -231,12 +230,13 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             self._input_mean, self._input_scale, unscaled, self._input_clip = input_scaling(
                 X, indices, weights, standardize=self.standardize, fixed_point=self.fixed_point
             )
-            unscaled = unscaled[unscaled < n_columns]  # a basis column is no input column
             unscaled_targets = self._fit_target_scaling(target, indices, weights)
             zero_one = NO_COLUMNS if self._input_clip is None else self._input_clip[3]
-            zero_one = zero_one[zero_one < n_columns]
             notice = partial and first_batch_notice(
-                unscaled, unscaled_targets, len(indices), zero_one
+                self._input_columns(unscaled),
+                unscaled_targets,
+                len(indices),
+                self._input_columns(zero_one),
             )
             notices += [(notice, UserWarning)] if notice else []
         self._note_targets(target, indices, reset=reset)
@@ -252,6 +252,18 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             for part in parts
         )
         return train_data, valid_data, seed, device, notices
+
+    def _input_columns(self, encoded):
+        """Names (else positions) of the input columns behind encoded columns.
+
+        Columns the encoding or the spline features make are left out: they
+        are no column the caller passed.
+        """
+        source = source_columns(getattr(self, "_column_encoder", None), self.n_features_in_)
+        columns = source[encoded[encoded < len(source)]]
+        columns = columns[columns >= 0]
+        names = getattr(self, "feature_names_in_", None)
+        return columns if names is None else [names[column] for column in columns]
 
     def _train(self, train_data, valid_data, epochs, partial, prior_loss):
         """Train ``net_``; return whether the final divergence check replaced its weights."""

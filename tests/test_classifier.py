@@ -323,6 +323,26 @@ def test_partial_fit_warns_of_columns_the_first_batch_cannot_scale(
     assert clf._input_scale[5] == clf._input_scale[6] == 1.0
 
 
+def test_partial_fit_warning_names_the_input_columns(classification_data, small_params):
+    # The encoding puts one-hot columns first and missing indicators last: the
+    # warning names the caller's columns, and none that the encoding made.
+    pd = pytest.importorskip("pandas")
+    X, y = classification_data
+    frame = pd.DataFrame(X[:20, :3], columns=["a", "b", "c"]).assign(
+        colour=pd.Categorical(np.where(y[:20] == 0, "red", "blue")), flat=2.0, flag=X[:20, 0] > 0
+    )
+    frame.loc[3, "a"] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        SNNClassifier(**small_params).partial_fit(frame, y[:20], classes=[0, 1, 2])
+    [message] = [str(w.message) for w in caught if "first batch" in str(w.message)]
+    assert "feature(s) ['flat'] are constant" in message and "hold only 0 and 1" not in message
+    numbers = np.column_stack([X[:20, :3], np.full(20, 2.0), X[:20, 0] > 0])
+    numbers[3, 0] = np.nan
+    with pytest.warns(UserWarning, match=r"\[3\] are constant.*feature\(s\) \[4\] hold only 0"):
+        SNNClassifier(**small_params).partial_fit(numbers, y[:20], classes=[0, 1, 2])
+
+
 def test_warm_start_continues_training(classification_data, small_params):
     X, y = classification_data
     params = dict(small_params, max_iter=5, tol=0.0)

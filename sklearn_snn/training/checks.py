@@ -160,12 +160,14 @@ def first_batch_notice(features, targets, n_rows, zero_one=()):
 
     Parameters
     ----------
-    features, targets : ndarray of int
-        Features and (scaled regression) targets left unscaled as constant.
+    features : ndarray of int or list of str
+        Input columns (positions or names) left unscaled as constant.
+    targets : ndarray of int
+        Regression targets left unscaled as constant.
     n_rows : int
         Distinct rows of the batch that train (non-zero weight).
-    zero_one : ndarray of int, default=()
-        Features of only 0 and 1 in the batch that will be clamped.
+    zero_one : ndarray of int or list of str, default=()
+        Input columns of only 0 and 1 in the batch that will be clamped.
 
     Returns
     -------
@@ -196,6 +198,8 @@ def first_batch_notice(features, targets, n_rows, zero_one=()):
 
 
 def _listed(columns, limit=10):
-    shown = ", ".join(str(int(column)) for column in columns[:limit])
+    shown = ", ".join(
+        repr(column) if isinstance(column, str) else str(int(column)) for column in columns[:limit]
+    )
     more = f", ... ({len(columns)} in all)" if len(columns) > limit else ""
     return f"[{shown}{more}]"

@@ -336,6 +336,48 @@ def encode(encoder, categorical, X, fill=None):
     return np.where(np.isnan(values), fill.astype(values.dtype), values)
 
 
+def source_columns(encoder, n_features):
+    """The input column behind each encoded column; -1 for the columns the encoding makes.
+
+    Numeric input columns keep their values (imputed where missing); the
+    one-hot, target-encoded and missing-indicator columns are made by the
+    encoding and hold no input column's values.
+
+    Parameters
+    ----------
+    encoder : ColumnTransformer, SimpleImputer or None
+        From :func:`fit_encoder`.
+    n_features : int
+        Columns of the input data.
+
+    Returns
+    -------
+    source : ndarray of int of shape (n_encoded,)
+        Input position of each encoded column, or -1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_snn.training.encoding import fit_encoder, source_columns
+    >>> X = np.array([[1.0, np.nan], [2.0, 3.0]])
+    >>> encoder, _ = fit_encoder(X, None, np.array([False, False]), target_type=None,
+    ...                          random_state=0)
+    >>> source_columns(encoder, 2).tolist()
+    [0, 1, -1]
+    """
+    if encoder is None:
+        return np.arange(n_features)
+    if isinstance(encoder, SimpleImputer):
+        made = 0 if encoder.indicator_ is None else len(encoder.indicator_.features_)
+        return np.concatenate([np.arange(n_features), np.full(made, -1)])
+    source = np.full(max(block.stop for block in encoder.output_indices_.values()), -1)
+    for name, _, columns in encoder.transformers_:
+        if name == "numeric":
+            start = encoder.output_indices_[name].start
+            source[start : start + len(columns)] = columns
+    return source
+
+
 def _check_same_truth_spelling(transformer, values, X):
     """Refuse a categorical column whose 0/1 categories of ``fit`` come as True/False now.
 
