@@ -203,14 +203,16 @@ ATTRIBUTES_DOC = """n_features_in_ : int
         ``history_`` (every other epoch False); its loss may be NaN or inf.
 
     best_loss_ : float or None
-        Lowest finite training loss; None with ``early_stopping=True``.
+        Lowest finite training loss in ``loss_curve_``; None after a ``fit``
+        with ``early_stopping=True``, which selects on the validation loss
+        (``partial_fit`` holds out no validation data and sets it).
 
     validation_scores_ : list of float or None
         Validation score (accuracy or R²) of each epoch of the latest ``fit``
         with ``early_stopping=True`` (NaN for an epoch whose predictions were
-        not finite), else None. Each fit holds out its own validation split,
-        so a ``warm_start`` fit starts the list afresh, while ``loss_curve_``
-        spans every epoch.
+        not finite), else None (so after ``partial_fit``). Each fit holds out
+        its own validation split, so a ``warm_start`` fit starts the list
+        afresh, while ``loss_curve_`` spans every epoch.
 
     best_validation_score_ : float or None
         Validation score (accuracy or R²) of the restored epoch, the last one
