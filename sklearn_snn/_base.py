@@ -217,8 +217,13 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """
         X, y = self._validate(X, y, reset=reset, sample_weight=sample_weight)
         target = self._encode_targets(y, reset=reset, classes=classes)
-        weight = self._sample_weight(sample_weight, X, y)
-        indices, weights = canonical_samples(X, target, weight)
+        copies = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        factor = self._class_factor(y, copies)
+        # Sample weights count copies of rows, which the hold-out splits as
+        # rows; class weights only weigh the loss (a class of weight 0 is left out).
+        kept = copies if factor is None else np.where(factor > 0, copies, 0.0)
+        indices, units = canonical_samples(X, target, kept)
+        weights = units if factor is None else units * factor[indices]
         if len(indices) == 0:
             raise ValueError("All sample weights are zero: there is nothing to train on.")
         seed = draw_seed(self.random_state)
@@ -244,7 +249,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         parts = ((indices, weights), None)
         if self.early_stopping and not partial:
             fraction = self.validation_fraction
-            parts = validation_split(indices, weights, target, fraction, seed, self._stratify)
+            parts = validation_split(indices, units, target, fraction, seed, self._stratify)
+            if factor is not None:
+                parts = tuple((rows, part * factor[rows]) for rows, part in parts)
         device = training_device(self.device)
         scaling = (self._input_mean, self._input_scale, device, self._clip())
         train_data, valid_data = (
@@ -368,7 +375,13 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def _sample_weight(self, sample_weight, X, y):
         """Float64 sample weights of the training rows (class weights multiplied in)."""
-        return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        copies = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        factor = self._class_factor(y, copies)
+        return copies if factor is None else copies * factor
+
+    def _class_factor(self, y, sample_weight):
+        """Each row's class weight, by which the loss weighs it; None for no class weights."""
+        return None
 
     def _uncalibrate(self):
         """Before a continued fit: undo the calibration; return what ``_calibrate`` keeps."""

@@ -47,7 +47,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         inversely to its frequency in ``fit``'s data, counted with
         ``sample_weight`` (a weight of 2 counts as two rows); for multilabel
         targets, each label's 0 and 1 that way. ``partial_fit`` takes dicts
-        only.
+        only. Unlike a whole-number ``sample_weight``, a class weight is no
+        count of copies: early stopping holds out each row whole.
 
     label_smoothing : float, default=0.1
         Share of each target's probability spread evenly over the classes
@@ -368,14 +369,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             check_known_labels(self._label_binarizer, y, reset)
         return encode_labels(self._label_binarizer, y)
 
-    def _sample_weight(self, sample_weight, X, y):
-        sample_weight = super()._sample_weight(sample_weight, X, y)
-        if self.class_weight is not None:
-            multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
-            sample_weight = sample_weight * class_sample_weight(
-                self.class_weight, y, self.classes_, sample_weight, multilabel=multilabel
-            )
-        return sample_weight
+    def _class_factor(self, y, sample_weight):
+        if self.class_weight is None:
+            return None
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        return class_sample_weight(
+            self.class_weight, y, self.classes_, sample_weight, multilabel=multilabel
+        )
 
     def _fit_target_scaling(self, target, indices, weights):
         return NO_COLUMNS  # labels are not scaled

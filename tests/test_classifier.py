@@ -10,7 +10,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
 from sklearn.utils.class_weight import compute_sample_weight
 
+import sklearn_snn._base as base_module
 from sklearn_snn import SNNClassifier
+from sklearn_snn.training.samples import full_weights
 
 
 def test_multiclass_fit_predict_and_attributes(classification_data, small_params):
@@ -124,6 +126,36 @@ def test_class_weight_equals_sample_weight(classification_data, small_params):
         X, y, sample_weight=np.vectorize(class_weight.get)(y)
     )
     np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
+
+
+@pytest.mark.parametrize("class_weight", [{0: 10, 1: 10, 2: 10}, {0: 2, 1: 1, 2: 5}, "balanced"])
+def test_class_weights_are_no_copies_for_the_validation_split(
+    classification_data, small_params, class_weight, monkeypatch
+):
+    # Whole-number sample weights are copies, split as rows; whole-number class
+    # weights only weigh the loss: each row is held out or trained on, never both.
+    X, y = classification_data
+    parts = []  # (rows, weights) of the training and the validation data of each fit
+
+    def spy(n_rows, rows, weights):
+        parts.append((rows, weights))
+        return full_weights(n_rows, rows, weights)
+
+    monkeypatch.setattr(base_module, "full_weights", spy)
+    params = dict(small_params, early_stopping=True, validation_fraction=0.2, max_iter=2)
+    SNNClassifier(**params).fit(X, y)
+    SNNClassifier(**params, class_weight=class_weight).fit(X, y)
+    (plain_train, _), (plain_valid, _), (train, train_weight), (valid, valid_weight) = parts
+    assert np.intersect1d(train, valid).size == 0
+    np.testing.assert_array_equal(valid, plain_valid)
+    np.testing.assert_array_equal(train, plain_train)
+    expected = compute_sample_weight(class_weight, y)  # the loss still weighs by class
+    np.testing.assert_allclose(valid_weight, expected[valid], rtol=1e-12)
+    np.testing.assert_allclose(train_weight, expected[train], rtol=1e-12)
+    # Integer sample weights stay copies: a row of weight 5 may sit on both sides.
+    SNNClassifier(**params).fit(X, y, sample_weight=np.full(len(y), 5.0))
+    (train, _), (valid, _) = parts[4:]
+    assert np.intersect1d(train, valid).size > 0
 
 
 def test_balanced_class_weight_counts_sample_weights(classification_data, small_params):
