@@ -81,6 +81,9 @@ def explain_column_error(X, error, categorical=None):
         if categorical is not None and categorical[position]:
             continue
         column = X.iloc[:, position]
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):  # left out of categorical_features
+            column = column.astype(object)
         if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
             numbers = pd.to_numeric(column, errors="coerce")
             text = column[numbers.isna() & column.notna()]
@@ -88,7 +91,7 @@ def explain_column_error(X, error, categorical=None):
                 raise ValueError(
                     f"Column {name!r} holds non-numeric values such as {text.iloc[0]!r} but "
                     f"is not categorical; add it to categorical_features (with the default "
-                    f"categorical_features='from_dtype' its {column.dtype} dtype makes it "
+                    f"categorical_features='from_dtype' its {dtype} dtype makes it "
                     "categorical)."
                 ) from error
             column = numbers

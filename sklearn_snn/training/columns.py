@@ -126,7 +126,13 @@ def check_same_kinds(X, kinds):
             # Any values encode (unseen ones as unknown categories), but a category
             # spelt True in fit must not come back as 1, nor 1 as True.
             was_bool = _truth_values(was_dtype)
-            if was_bool != _truth_values(dtype) and _is_number(dtype if was_bool else was_dtype):
+            changed = was_bool != _truth_values(dtype)
+            # A column with no value at all (all-NaN floats, as readers give it) holds no 1.
+            if (
+                changed
+                and _is_number(dtype if was_bool else was_dtype)
+                and X.iloc[:, position].notna().any()
+            ):
                 raise ValueError(
                     f"Column {name!r} was categorical with dtype {was_dtype} in fit but is "
                     f"{dtype} now, so its categories would be read as others (True is not "
@@ -141,30 +147,53 @@ def check_same_kinds(X, kinds):
             )
 
 
-def check_no_dates(X, categorical):
+def check_no_dates(X, categorical, *, declared=True):
     """Refuse date, time or period columns not declared categorical: no encoding reads them.
+
+    Such columns are found by their dtype, or in ``object`` columns by their
+    values (``datetime.date`` and ``Timestamp`` objects, as SQL and Excel
+    readers give them); a numpy array of ``datetime64`` or ``timedelta64``
+    values is refused as a whole.
 
     Parameters
     ----------
     X : object
-        Input data; only DataFrames are checked.
+        Input data; DataFrames are checked column by column.
     categorical : ndarray of bool or None
         Columns declared or found categorical, which may hold any values.
+    declared : bool, default=True
+        Whether ``categorical`` was named by the caller; with
+        ``categorical_features="from_dtype"`` an ``object`` column is
+        categorical by its dtype, not declared, and is refused if it holds
+        dates.
 
     Raises
     ------
     ValueError
         Naming the first such column.
     """
+    dtype = getattr(X, "dtype", None)
+    if isinstance(X, np.ndarray) and dtype.kind in "mM":
+        raise ValueError(
+            f"X holds dates or times ({dtype}), which are neither numbers nor categories; "
+            "turn them into numbers before fitting (for example days since a reference "
+            "date, or the year, month and weekday)."
+        )
     if not hasattr(X, "dtypes") or not hasattr(X.dtypes, "items"):
         return
     import pandas as pd
 
     for position, (name, dtype) in enumerate(X.dtypes.items()):
+        declared_here = categorical is not None and categorical[position]
+        kind = dtype
         dated = dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
-        if dated and not (categorical is not None and categorical[position]):
+        if not dated and pd.api.types.is_object_dtype(dtype) and not (declared and declared_here):
+            kind = pd.api.types.infer_dtype(X.iloc[:, position], skipna=True)
+            dated = kind in _DATED_VALUES
+            kind = f"{kind} values in an object column"
+        if dated and not (declared_here and (declared or kind is dtype)):
             raise ValueError(
-                f"Column {name!r} holds dates or times ({dtype}), which are neither numbers "
+                f"Column {name!r} holds dates or times ({kind}), which are neither numbers "
                 "nor categories; turn it into numeric columns before fitting (for example "
                 "days since a reference date, or the year, month and weekday), or declare "
                 "it in categorical_features."
@@ -229,6 +258,10 @@ def declares_categories(dtype):
     import pandas as pd
 
     return isinstance(dtype, pd.CategoricalDtype) or _is_arrow_dictionary(dtype)
+
+
+# What pandas.api.types.infer_dtype calls an object column of dates or times.
+_DATED_VALUES = {"date", "datetime", "datetime64", "time", "timedelta", "timedelta64", "period"}
 
 
 def _is_categorical_dtype(dtype):

@@ -30,6 +30,7 @@ through untouched: its precision and sparsity stay as they were.
 """
 
 import copy
+from decimal import Decimal
 from numbers import Real
 
 import numpy as np
@@ -100,7 +101,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
     else:
         categorical = getattr(estimator, "_categorical", None)  # None: saved before it existed
         check_same_kinds(X, getattr(estimator, "_column_kinds", None))
-    check_no_dates(X, categorical)
+    check_no_dates(X, categorical, declared=not isinstance(estimator.categorical_features, str))
     no_y = isinstance(y, str) and y == "no_validation"
     if not (reset or no_y) and hasattr(estimator, "_fitted_categorical_features"):
         fitted_features = estimator._fitted_categorical_features  # absent: saved before
@@ -457,7 +458,8 @@ def _object_numbers(column):
     missing = np.array([_is_missing(value) for value in values], dtype=bool)
     present = values[~missing]
     if not len(present) or not all(
-        isinstance(value, Real) and not isinstance(value, bool | np.bool_) for value in present
+        isinstance(value, Real | Decimal) and not isinstance(value, bool | np.bool_)
+        for value in present
     ):
         return None
     numbers = np.full(len(values), np.nan)

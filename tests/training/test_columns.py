@@ -1,9 +1,12 @@
 """Which columns are categorical: HistGradientBoosting's conventions, and clear errors."""
 
+import datetime
+
 import numpy as np
 import pytest
 
-from sklearn_snn.training.columns import categorical_mask
+from sklearn_snn import SNNRegressor
+from sklearn_snn.training.columns import categorical_mask, check_no_dates
 
 pd = pytest.importorskip("pandas")
 
@@ -136,8 +139,6 @@ def test_moved_columns_are_left_to_the_feature_name_check(table):
     ids=["datetime", "datetime-tz", "timedelta", "period"],
 )
 def test_date_columns_are_refused_unless_declared_categorical(table, dates):
-    from sklearn_snn.training.columns import check_no_dates
-
     frame = table.assign(when=dates)
     with pytest.raises(ValueError, match="Column 'when' holds dates or times"):
         check_no_dates(frame, categorical_mask(frame, "from_dtype"))
@@ -145,3 +146,33 @@ def test_date_columns_are_refused_unless_declared_categorical(table, dates):
         check_no_dates(frame, None)
     check_no_dates(frame, categorical_mask(frame, ["when"]))
     check_no_dates(table, None)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [datetime.date(2020, 1, 1), datetime.date(2020, 1, 2)],
+        [pd.Timestamp("2020-01-01"), None],
+        [datetime.timedelta(hours=1), datetime.timedelta(hours=2)],
+    ],
+    ids=["date", "timestamp", "timedelta"],
+)
+def test_dates_in_object_columns_are_refused_unless_declared(table, values):
+    # SQL and Excel readers give object columns of dates: their dtype alone
+    # makes them categorical, which would read every unseen date as unknown.
+    frame = table.iloc[:2].assign(when=pd.Series(values, dtype=object))
+    mask = categorical_mask(frame, "from_dtype")
+    with pytest.raises(ValueError, match=r"'when' holds dates or times \(\w+ values in an obj"):
+        check_no_dates(frame, mask, declared=False)
+    with pytest.raises(ValueError, match="'when' holds dates or times"):
+        check_no_dates(frame, None)
+    check_no_dates(frame, categorical_mask(frame, ["when"]), declared=True)
+    check_no_dates(frame.assign(when=["a", None]), mask, declared=False)
+
+
+def test_numpy_dates_are_refused():
+    days = np.array(pd.date_range("2020-01-01", periods=4)).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"X holds dates or times \(datetime64"):
+        SNNRegressor().fit(days, np.arange(4.0))
+    with pytest.raises(ValueError, match=r"X holds dates or times \(timedelta64"):
+        SNNRegressor().fit(np.diff(days, axis=0), np.arange(3.0))

@@ -243,6 +243,39 @@ def test_errors_name_the_column(table):
         SNNClassifier(categorical_features=None).fit(dated[["income", "when"]], y)
 
 
+def test_decimal_numbers_in_object_columns_are_numbers():
+    # Database readers give NUMERIC columns as objects of Decimal: fractional
+    # ones are measurements (refused as floats in an object column are), whole
+    # ones are labels as integers are.
+    from decimal import Decimal
+
+    y = np.arange(6.0)
+    prices = pd.DataFrame({"price": [Decimal("1.5"), Decimal("2.25"), None] * 2})
+    with pytest.raises(ValueError, match="'price' is categorical by its object dtype but holds"):
+        SNNRegressor(**TINY).fit(prices, y)
+    codes = pd.DataFrame({"code": [Decimal(1), Decimal(2), Decimal(3)] * 2})
+    assert SNNRegressor(**TINY).fit(codes, y)._categorical.tolist() == [True]
+
+
+def test_a_flag_column_without_values_at_predict_time(table):
+    # A reader gives a column with no values as float64 NaN: no 1 to mistake for True.
+    frame, y = table
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    missing = clf.predict_proba(frame.iloc[:3].assign(member=np.nan))
+    np.testing.assert_array_equal(
+        missing,
+        clf.predict_proba(frame.iloc[:3].assign(member=pd.Series([None] * 3, dtype=object))),
+    )
+    with pytest.raises(ValueError, match="'member' was categorical with dtype bool in fit"):
+        clf.predict(frame.iloc[:3].assign(member=[np.nan, 1.0, np.nan]))
+
+
+def test_a_category_column_left_out_is_named(table):
+    frame, y = table
+    with pytest.raises(ValueError, match="'size' holds non-numeric values such as '[SML]' but"):
+        SNNClassifier(categorical_features=[]).fit(frame[["income", "size"]], y)
+
+
 def test_no_rows_of_a_mixed_table(table):
     # Validation of a table with categories skips check_array: its 0-row error
     # is scikit-learn's, with the whole table's shape and the estimator's name.
