@@ -359,6 +359,14 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         splines = getattr(self, "_splines", None)  # models saved before them lack them
         return X if splines is None else splines.transform(X)
 
+    def _trained_module(self):
+        """The network whose outputs the training loss sees.
+
+        Internal API of :mod:`sklearn_snn.diagnostics`; the classifier's
+        ``module_`` also holds the calibration, which training does not see.
+        """
+        return self.module_
+
     def _clip(self):
         """The clipping of the inputs learned in ``fit``, or None."""
         return getattr(self, "_input_clip", None)  # models saved before it lack it

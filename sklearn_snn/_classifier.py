@@ -1,5 +1,6 @@
 """Self-normalizing neural network classifier."""
 
+import copy
 from numbers import Real
 
 import numpy as np
@@ -397,6 +398,14 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         temperature = getattr(self, "temperature_", 1.0)  # absent: saved before it existed
         fold_temperature(self.net_.module_, 1.0 / temperature)
         return temperature
+
+    def _trained_module(self):
+        temperature = getattr(self, "temperature_", 1.0)
+        if temperature == 1.0:
+            return self.module_
+        module = copy.deepcopy(self.module_)  # the fitted model stays calibrated
+        fold_temperature(module, 1.0 / temperature)  # as a continued fit takes it out
+        return module
 
     def _calibrate(self, data, kept):
         if data is None:  # partial_fit holds nothing out: keep the latest fit's temperature

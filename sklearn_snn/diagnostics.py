@@ -143,7 +143,9 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
 
     For a fitted estimator the loss is built as in training: ``X`` is
     standardized, ``y`` encoded (and standardized for a regressor), the
-    estimator's criterion and class weights applied. Vanishing or exploding
+    estimator's criterion and class weights applied, and the classifier's
+    output layer taken without the temperature that calibrates its
+    probabilities (``temperature_``), as training sees it. Vanishing or exploding
     gradients show up as ratios of many orders of magnitude between the
     first and the last layer. Dropout is switched off; the parameters'
     ``.grad`` are left untouched.
@@ -190,7 +192,7 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     >>> bool((statistics["weight_grad_norm"] > 0).all())
     True
     """
-    module, inputs = _module_and_inputs(estimator_or_module, X)
+    module, inputs = _module_and_inputs(estimator_or_module, X, trained=True)
     if isinstance(estimator_or_module, torch.nn.Module):
         target = _module_target(y, inputs)
         if criterion is None:
@@ -364,8 +366,12 @@ def _split_members(statistics):
     return split
 
 
-def _module_and_inputs(estimator_or_module, X):
-    """The network and ``X`` as a tensor of its dtype on its device."""
+def _module_and_inputs(estimator_or_module, X, trained=False):
+    """The network and ``X`` as a tensor of its dtype on its device.
+
+    With ``trained``, an estimator's network as the training loss sees it
+    (without the classifier's calibration).
+    """
     if isinstance(estimator_or_module, torch.nn.Module):
         module = estimator_or_module
         X = X.toarray() if sp.issparse(X) else X
@@ -373,6 +379,8 @@ def _module_and_inputs(estimator_or_module, X):
     else:
         X = torch.as_tensor(estimator_or_module._prepare_input(X))
         module = estimator_or_module.module_
+        if trained:
+            module = estimator_or_module._trained_module()
     parameter = next(module.parameters())
     return module, X.to(device=parameter.device, dtype=parameter.dtype)
 

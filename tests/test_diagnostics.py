@@ -1,3 +1,4 @@
+import copy
 import sys
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn_snn import SelfNormalizingNetwork, SNNClassifier, SNNRegressor
 from sklearn_snn.diagnostics import gradient_statistics, layer_statistics, plot_layer_statistics
 from sklearn_snn.nn.ensemble import SelfNormalizingEnsemble
 from sklearn_snn.theory import selu_parameters
+from sklearn_snn.training.temperature import fold_temperature
 
 LAYER_COLUMNS = [
     "layer",
@@ -203,6 +205,32 @@ def test_gradient_statistics_leave_the_estimator_alone(fitted_classifier):
     for grad, p in zip(grads_before, parameters, strict=True):
         assert (p.grad is None) if grad is None else torch.equal(grad, p.grad)
     assert module.training == was_training
+
+
+def test_gradient_statistics_see_the_network_without_its_calibration(
+    classification_data, small_params
+):
+    # The temperature fitted after training is folded into the output layer
+    # for predictions; the training loss saw the network without it.
+    X, y = classification_data
+    params = {**small_params, "label_smoothing": 0.3, "n_ensemble": 2, "max_iter": 20}
+    classifier = SNNClassifier(**params).fit(X, y)
+    temperature = classifier.temperature_
+    assert abs(temperature - 1.0) > 0.1
+    proba = classifier.predict_proba(X)
+    statistics = gradient_statistics(classifier, X, y)
+    unfolded = copy.deepcopy(classifier)
+    fold_temperature(unfolded.module_, 1.0 / temperature)
+    unfolded.temperature_ = 1.0
+    expected = gradient_statistics(unfolded, X, y)
+    for column in ("weight_grad_norm", "bias_grad_norm", "weight_norm"):
+        np.testing.assert_allclose(statistics[column], expected[column], rtol=1e-5)
+    output = statistics[statistics["layer"] == statistics["layer"].max()]
+    folded = classifier.module_.output.weight.detach()
+    np.testing.assert_allclose(
+        output["weight_norm"], [temperature * w.norm().item() for w in folded], rtol=1e-5
+    )
+    np.testing.assert_array_equal(classifier.predict_proba(X), proba)  # still calibrated
 
 
 def test_gradient_statistics_of_a_regressor_use_standardized_targets(regression_data):
