@@ -244,7 +244,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                 self._input_columns(zero_one),
             )
             notices += [(notice, UserWarning)] if notice else []
-        self._note_targets(target, indices, reset=reset)
+        self._note_targets(
+            target, indices, reset=reset, unscaled=unscaled_targets if reset else NO_COLUMNS
+        )
         target = self._scale_targets(target)
         parts = ((indices, weights), None)
         if self.early_stopping and not partial:
@@ -404,8 +406,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _encode_targets(self, y, *, reset, classes):
         """Targets encoded for the loss; with ``reset``, learn the encoding."""
 
-    def _note_targets(self, target, indices, *, reset):
-        """Keep track of the targets of every fit (rows ``indices``); nothing by default."""
+    def _note_targets(self, target, indices, *, reset, unscaled=NO_COLUMNS):
+        """Keep track of the targets of every fit (rows ``indices``); nothing by default.
+
+        ``unscaled`` are the target columns a first fit's scaling left
+        unscaled (:meth:`_fit_target_scaling`).
+        """
 
     @abstractmethod
     def _fit_target_scaling(self, target, indices, weights):

@@ -21,7 +21,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     squared error. Single and multi-output targets. With ``standardize`` (``True``
     or ``"smooth_clip"``) the targets are standardized for training as well, and predictions come
     back in the original units. A target that was constant in every training
-    row (of every fit so far, for continued fits) is predicted as that value.
+    row (of every fit so far, for continued fits) is predicted as that value;
+    with ``standardize``, one constant up to rounding (0.1 + 0.2 beside 0.3)
+    as its weighted mean.
 
     Parameters
     ----------
@@ -227,18 +229,25 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def _scale_targets(self, target):
         return (target - self._target_mean) / self._target_scale
 
-    def _note_targets(self, target, indices, *, reset):
+    def _note_targets(self, target, indices, *, reset, unscaled=NO_COLUMNS):
         # A target constant in every row of positive weight seen so far is
         # predicted as that value exactly; the network's residual output would
         # add an error of its own scale (about 0.01, whatever the target's).
+        # So is one constant up to rounding, which the scaling leaves unscaled:
+        # as its weighted mean.
         rows = target[indices]
-        constant = np.all(rows == rows[:1], axis=0)
         if reset:
-            self._constant_targets = np.where(constant, rows[0], np.nan)
+            constant = np.all(rows == rows[:1], axis=0)
+            rounding = np.zeros(len(constant), dtype=bool)
+            rounding[unscaled] = True
+            value = np.where(constant, rows[0], self._target_mean)
+            self._constant_targets = np.where(constant | rounding, value, np.nan)
         else:
             kept = getattr(self, "_constant_targets", None)  # absent: saved before it
             if kept is not None:
-                self._constant_targets = np.where(constant & (rows[0] == kept), kept, np.nan)
+                tolerance = len(rows) * np.finfo(np.float64).eps * np.abs(kept)
+                within = np.all(np.abs(rows - kept) <= tolerance, axis=0)
+                self._constant_targets = np.where(within, kept, np.nan)
 
     def _output_scaling(self):
         """``(mean, scale)`` that map the network's raw outputs to predictions.

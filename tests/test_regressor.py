@@ -210,6 +210,25 @@ def test_a_constant_output_beside_others_and_after_a_continued_fit(regression_da
     assert np.ptp(reg.predict(X)[:, 1]) > 0.1 * np.ptp(y)
 
 
+def test_a_target_constant_up_to_rounding_is_predicted_as_its_mean(regression_data, small_params):
+    # 0.1 + 0.2 and 0.3 differ in the last bit; the scaling takes them (and a
+    # spread of 1e-25 around 1e-9) as constant, so the network's residual
+    # output, about 0.1, would otherwise come back in the targets' units.
+    X, y = regression_data
+    rng = np.random.default_rng(0)
+    sums = np.where(rng.random(len(y)) < 0.5, 0.1 + 0.2, 0.3)
+    tiny = 1e-9 + 1e-25 * X[:, 0]
+    reg = SNNRegressor(**small_params).fit(X, np.column_stack([y, sums, tiny]))
+    prediction = reg.predict(X)
+    np.testing.assert_allclose(prediction[:, 1], 0.3, rtol=1e-14)
+    np.testing.assert_allclose(prediction[:, 2], 1e-9, rtol=1e-14)
+    assert np.corrcoef(prediction[:, 0], y)[0, 1] > 0.9
+    reg.partial_fit(X, np.column_stack([y, sums[::-1], tiny[::-1]]))  # still constant
+    np.testing.assert_allclose(reg.predict(X)[:, 1:], prediction[:, 1:], rtol=0)
+    reg.partial_fit(X, np.column_stack([y, y, tiny]))  # no longer: the network predicts it
+    assert np.ptp(reg.predict(X)[:, 1]) > 1.0
+
+
 def test_partial_fit_warns_that_a_zero_one_column_of_the_first_batch_is_clamped(small_params):
     # Counts that are 0 or 1 in the first batch and up to 5 later: the clamp
     # would read every later count as 1 without a word.
