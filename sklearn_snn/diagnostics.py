@@ -14,6 +14,7 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import BaseSNN
@@ -21,8 +22,7 @@ from .nn.ensemble import SelfNormalizingEnsemble
 from .nn.modes import evaluation_mode
 from .training.labels import unseen_labels
 
-# A Pipeline is not accepted: pass its last step and the transformed X.
-_NETWORK = [BaseSNN, torch.nn.Module]
+_NETWORK = [BaseSNN, Pipeline, torch.nn.Module]
 _DATA = ["array-like", "sparse matrix", torch.Tensor]
 
 
@@ -51,8 +51,10 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
 
     Parameters
     ----------
-    estimator_or_module : SNNClassifier, SNNRegressor or torch.nn.Module
-        A fitted estimator, or a network with ``hidden`` blocks.
+    estimator_or_module : SNNClassifier, SNNRegressor, Pipeline or torch.nn.Module
+        A fitted estimator (or a fitted Pipeline that ends in one, through
+        whose earlier steps ``X`` is transformed), or a network with
+        ``hidden`` blocks.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         At least two samples. Standardized as in ``fit`` for an estimator,
         used as given for a module.
@@ -96,6 +98,7 @@ def layer_statistics(estimator_or_module, X, saturation_threshold=0.05):
     >>> bool(statistics["activation_mean"].abs().max() < 0.05)
     True
     """
+    estimator_or_module, X = _network_of(estimator_or_module, X)
     module, inputs = _module_and_inputs(estimator_or_module, X)
     if inputs.shape[0] < 2:
         raise ValueError(f"X needs at least 2 samples, got {inputs.shape[0]}.")
@@ -152,9 +155,10 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
 
     Parameters
     ----------
-    estimator_or_module : SNNClassifier, SNNRegressor or torch.nn.Module
-        A fitted estimator, or a network with ``hidden`` blocks and an
-        ``output`` layer.
+    estimator_or_module : SNNClassifier, SNNRegressor, Pipeline or torch.nn.Module
+        A fitted estimator (or a fitted Pipeline that ends in one, through
+        whose earlier steps ``X`` is transformed), or a network with
+        ``hidden`` blocks and an ``output`` layer.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         The batch.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -192,6 +196,7 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     >>> bool((statistics["weight_grad_norm"] > 0).all())
     True
     """
+    estimator_or_module, X = _network_of(estimator_or_module, X)
     module, inputs = _module_and_inputs(estimator_or_module, X, trained=True)
     if isinstance(estimator_or_module, torch.nn.Module):
         target = _module_target(y, inputs)
@@ -364,6 +369,19 @@ def _split_members(statistics):
             name = f"member {shown}" if label is None else f"{label}, member {shown}"
             split[name] = {column: np.asarray(table[column])[members == member] for column in names}
     return split
+
+
+def _network_of(estimator_or_module, X):
+    """A Pipeline's last step and ``X`` through the steps before it; else both as given."""
+    if not isinstance(estimator_or_module, Pipeline):
+        return estimator_or_module, X
+    last = estimator_or_module[-1]
+    if not isinstance(last, BaseSNN):
+        raise ValueError(
+            "The Pipeline's last step must be an SNNClassifier or SNNRegressor, got "
+            f"{type(last).__name__}."
+        )
+    return last, estimator_or_module[:-1].transform(X)
 
 
 def _module_and_inputs(estimator_or_module, X, trained=False):

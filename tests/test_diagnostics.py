@@ -112,14 +112,28 @@ def test_layer_statistics_check_their_input(fitted_classifier):
     with pytest.raises(NotFittedError):
         layer_statistics(SNNClassifier(), X)
     # Parameters are validated as scikit-learn validates them.
-    pipeline = make_pipeline(FunctionTransformer(), classifier)
-    with pytest.raises(ValueError, match="'estimator_or_module' parameter .* Got Pipeline"):
-        layer_statistics(pipeline, X)
-    with pytest.raises(ValueError, match="'estimator_or_module' parameter .* Got Pipeline"):
-        gradient_statistics(pipeline, X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="'estimator_or_module' parameter .* Got StandardScaler"):
+        layer_statistics(StandardScaler().fit(X), X)
+    with pytest.raises(ValueError, match="last step must be an SNNClassifier or SNNRegressor"):
+        gradient_statistics(make_pipeline(FunctionTransformer()), X, np.zeros(len(X)))
     for threshold in (-1, 0, "small"):
         with pytest.raises(ValueError, match="'saturation_threshold' parameter"):
             layer_statistics(classifier, X, saturation_threshold=threshold)
+
+
+def test_a_pipeline_is_read_through_its_steps(classification_data, small_params):
+    X, y = classification_data
+    pipeline = make_pipeline(FunctionTransformer(np.tanh), SNNClassifier(**small_params))
+    pipeline.fit(X, y)
+    classifier, transformed = pipeline[-1], np.tanh(X)
+    for statistics, expected in [
+        (layer_statistics(pipeline, X), layer_statistics(classifier, transformed)),
+        (gradient_statistics(pipeline, X, y), gradient_statistics(classifier, transformed, y)),
+    ]:
+        for column in statistics.columns:
+            np.testing.assert_array_equal(statistics[column], expected[column])
+    raw = layer_statistics(classifier, X)  # X not passed through the first step: other numbers
+    assert not np.allclose(raw["activation_var"], layer_statistics(pipeline, X)["activation_var"])
 
 
 def test_structured_array_without_pandas(monkeypatch, rng):
