@@ -279,3 +279,43 @@ def test_theory_refuses_what_is_not_a_finite_number(call, message):
     # NaN or infinite arguments gave NaN results (and numpy warnings) instead.
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    ("mean", "var", "expected_mean", "expected_var"),
+    [
+        # References integrated with mpmath at 50 digits (unit scale, omega=1).
+        (0.0, 1e-16, -2.6859316903215987e-09, 1.8277626263171538e-16),
+        (0.0, 1e-20, -2.6859317317348635e-11, 1.8277626462083478e-20),
+        (1e-9, 1e-16, -1.3627185538725145e-09, 1.7564906795447815e-16),
+        (-3.0, 1e-4, -1.5899522054621391, 6.941075916071524e-07),
+        (0.0, 1e-4, -0.0026443216215555356, 0.00018078840873630352),
+    ],
+)
+def test_moment_map_keeps_its_digits_at_small_variance(mean, var, expected_mean, expected_var):
+    # The closed form subtracts terms of order 1: at variance 1e-16 it was 11
+    # times too large, at 1e-20 negative.
+    out_mean, out_var = moment_map(mean, var, omega=1.0, lambda_=1.0)
+    np.testing.assert_allclose(out_mean, expected_mean, rtol=1e-13)
+    np.testing.assert_allclose(out_var, expected_var, rtol=1e-13)
+
+
+def test_moment_map_iterates_to_a_vanishing_variance():
+    # Below the fixed point's scale the variance decays geometrically, by the
+    # map's slope at 0, rather than stalling at rounding level or turning negative.
+    mean, var = 0.0, 1.0
+    variances = []
+    for _ in range(200):
+        mean, var = moment_map(mean, var, lambda_=0.5)
+        variances.append(var)
+    assert all(v > 0 for v in variances) and variances[-1] < 1e-60
+    slope = moment_map_jacobian(0.0, variances[-1], lambda_=0.5)[1, 1]
+    np.testing.assert_allclose(variances[-1] / variances[-2], slope, rtol=1e-6)
+
+
+def test_moment_map_is_continuous_where_quadrature_takes_over():
+    spreads = np.array([0.1 * (1 - 1e-9), 0.1 * (1 + 1e-9)])
+    for mean in (-0.3, 0.0, 0.05, 2.0):
+        out_mean, out_var = moment_map(mean, spreads**2)
+        np.testing.assert_allclose(out_mean[0], out_mean[1], rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(out_var[0], out_var[1], rtol=1e-8)
