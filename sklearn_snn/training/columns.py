@@ -184,7 +184,10 @@ def check_no_dates(X, categorical, *, declared=True):
     import pandas as pd
 
     for position, (name, dtype) in enumerate(X.dtypes.items()):
-        declared_here = categorical is not None and categorical[position]
+        # An extra column at prediction is left to the feature count check.
+        declared_here = (
+            categorical is not None and position < len(categorical) and categorical[position]
+        )
         kind = dtype
         dated = dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
         if not dated and pd.api.types.is_object_dtype(dtype) and not (declared and declared_here):
