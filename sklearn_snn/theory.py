@@ -48,6 +48,18 @@ def _check_finite(**values):
             raise ValueError(f"{name} must be finite, got {value!r}.")
 
 
+def _check_scalars(**values):
+    """:func:`_check_finite`, for arguments that take one number each, not arrays."""
+    _check_finite(**values)
+    for name, value in values.items():
+        shape = np.shape(value)
+        if shape != ():
+            raise ValueError(
+                f"{name} must be a single number, got an array of shape {shape}; "
+                "call the function once per value."
+            )
+
+
 def _check_positive(**values):
     for name, value in values.items():
         if not np.all(np.asarray(value) > 0):
@@ -233,7 +245,7 @@ def moment_map_jacobian(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_
     >>> print(f"{np.linalg.norm(jacobian, 2):.6f}")
     0.787673
     """
-    _check_finite(mean=mean, var=var, omega=omega, tau=tau, alpha=alpha, lambda_=lambda_)
+    _check_scalars(mean=mean, var=var, omega=omega, tau=tau, alpha=alpha, lambda_=lambda_)
     _check_positive(var=var, tau=tau)
     m = float(mean) * omega
     s = math.sqrt(float(var) * tau)
@@ -352,7 +364,7 @@ def selu_parameters(mean=0.0, var=1.0, *, omega=0.0, tau=1.0):
     >>> selu_parameters(0.0, 1.0) == (SELU_ALPHA, SELU_LAMBDA)
     True
     """
-    _check_finite(mean=mean, var=var, omega=omega, tau=tau)
+    _check_scalars(mean=mean, var=var, omega=omega, tau=tau)
     _check_positive(var=var, tau=tau)
     mean, var = float(mean), float(var)
     if mean == 0.0 and var == 1.0 and tau == 1.0:
@@ -441,7 +453,7 @@ def alpha_dropout_parameters(rate, mean=0.0, var=1.0, alpha=SELU_ALPHA, lambda_=
     >>> print(f"{a:.10f} {b:.10f}")
     0.9548444760 0.0839355722
     """
-    _check_finite(rate=rate, mean=mean, var=var, alpha=alpha, lambda_=lambda_)
+    _check_scalars(rate=rate, mean=mean, var=var, alpha=alpha, lambda_=lambda_)
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"rate must be in [0, 1), got {rate!r}.")
     if not var > 0.0:

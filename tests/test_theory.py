@@ -319,3 +319,17 @@ def test_moment_map_is_continuous_where_quadrature_takes_over():
         out_mean, out_var = moment_map(mean, spreads**2)
         np.testing.assert_allclose(out_mean[0], out_mean[1], rtol=1e-8, atol=1e-12)
         np.testing.assert_allclose(out_var[0], out_var[1], rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: alpha_dropout_parameters(np.array([0.1, 0.2])),
+        lambda: selu_parameters(np.array([0.0, 0.1]), 1.0),
+        lambda: moment_map_jacobian(np.array([0.0, 0.1]), 1.0),
+        lambda: moment_map_jacobian(0.0, 1.0, tau=[1.0]),
+    ],
+)
+def test_functions_of_single_numbers_refuse_arrays_by_name(call):
+    with pytest.raises(ValueError, match="must be a single number, got an array of shape"):
+        call()
