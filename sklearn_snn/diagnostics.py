@@ -381,7 +381,9 @@ def _network_of(estimator_or_module, X):
             "The Pipeline's last step must be an SNNClassifier or SNNRegressor, got "
             f"{type(last).__name__}."
         )
-    return last, estimator_or_module[:-1].transform(X)
+    if len(estimator_or_module) > 1:
+        X = estimator_or_module[:-1].transform(X)
+    return last, X
 
 
 def _module_and_inputs(estimator_or_module, X, trained=False):

@@ -132,6 +132,9 @@ def test_a_pipeline_is_read_through_its_steps(classification_data, small_params)
     ]:
         for column in statistics.columns:
             np.testing.assert_array_equal(statistics[column], expected[column])
+    alone = make_pipeline(SNNClassifier(**small_params)).fit(X, y)  # no step before it
+    statistics, expected = layer_statistics(alone, X), layer_statistics(alone[-1], X)
+    np.testing.assert_array_equal(statistics["activation_var"], expected["activation_var"])
     raw = layer_statistics(classifier, X)  # X not passed through the first step: other numbers
     assert not np.allclose(raw["activation_var"], layer_statistics(pipeline, X)["activation_var"])
 

@@ -147,7 +147,7 @@ def check_same_kinds(X, kinds):
             )
 
 
-def check_no_dates(X, categorical, *, declared=True):
+def check_no_dates(X, categorical, *, declared=True, by_values=True):
     """Refuse date, time or period columns not declared categorical: no encoding reads them.
 
     Such columns are found by their dtype, or in ``object`` columns by their
@@ -166,6 +166,9 @@ def check_no_dates(X, categorical, *, declared=True):
         ``categorical_features="from_dtype"`` an ``object`` column is
         categorical by its dtype, not declared, and is refused if it holds
         dates.
+    by_values : bool, default=True
+        Whether to look at the values of ``object`` columns and numpy arrays
+        too (in ``fit``; a fitted model keeps reading what it was fitted on).
 
     Raises
     ------
@@ -173,7 +176,7 @@ def check_no_dates(X, categorical, *, declared=True):
         Naming the first such column.
     """
     dtype = getattr(X, "dtype", None)
-    if isinstance(X, np.ndarray) and dtype.kind in "mM":
+    if by_values and isinstance(X, np.ndarray) and dtype.kind in "mM":
         raise ValueError(
             f"X holds dates or times ({dtype}), which are neither numbers nor categories; "
             "turn them into numbers before fitting (for example days since a reference "
@@ -190,7 +193,8 @@ def check_no_dates(X, categorical, *, declared=True):
         )
         kind = dtype
         dated = dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
-        if not dated and pd.api.types.is_object_dtype(dtype) and not (declared and declared_here):
+        by_dtype_only = not by_values or (declared and declared_here)
+        if not dated and not by_dtype_only and pd.api.types.is_object_dtype(dtype):
             kind = pd.api.types.infer_dtype(X.iloc[:, position], skipna=True)
             dated = kind in _DATED_VALUES
             kind = f"{kind} values in an object column"

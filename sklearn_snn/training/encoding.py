@@ -101,7 +101,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
     else:
         categorical = getattr(estimator, "_categorical", None)  # None: saved before it existed
         check_same_kinds(X, getattr(estimator, "_column_kinds", None))
-    check_no_dates(X, categorical, declared=not isinstance(estimator.categorical_features, str))
+    declared = not isinstance(estimator.categorical_features, str)
+    check_no_dates(X, categorical, declared=declared, by_values=reset)
     no_y = isinstance(y, str) and y == "no_validation"
     if not (reset or no_y) and hasattr(estimator, "_fitted_categorical_features"):
         fitted_features = estimator._fitted_categorical_features  # absent: saved before
@@ -526,6 +527,8 @@ def _category(value):
         return str(bool(value))
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return str(int(value))  # Decimal("1.00"), as NUMERIC(p, 2) columns give it, is 1
     return str(value)
 
 

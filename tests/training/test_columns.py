@@ -176,3 +176,18 @@ def test_numpy_dates_are_refused():
         SNNRegressor().fit(days, np.arange(4.0))
     with pytest.raises(ValueError, match=r"X holds dates or times \(timedelta64"):
         SNNRegressor().fit(np.diff(days, axis=0), np.arange(3.0))
+
+
+def test_a_fitted_model_keeps_reading_its_date_columns(monkeypatch):
+    # Models fitted before object columns of dates were refused took them for
+    # categories; prediction does not refuse what fit accepted.
+    import sklearn_snn.training.encoding as encoding
+
+    days = pd.Series([datetime.date(2020, 1, 1 + i % 28) for i in range(60)], dtype=object)
+    frame = pd.DataFrame({"x": np.arange(60.0), "day": days})
+    monkeypatch.setattr(encoding, "check_no_dates", lambda *args, **kwargs: None)
+    model = SNNRegressor(n_layers=1, n_units=8, max_iter=2, random_state=0).fit(frame, frame["x"])
+    monkeypatch.undo()
+    assert np.all(np.isfinite(model.predict(frame)))
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        model.predict(frame.assign(extra=days))

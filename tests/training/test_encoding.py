@@ -253,8 +253,12 @@ def test_decimal_numbers_in_object_columns_are_numbers():
     prices = pd.DataFrame({"price": [Decimal("1.5"), Decimal("2.25"), None] * 2})
     with pytest.raises(ValueError, match="'price' is categorical by its object dtype but holds"):
         SNNRegressor(**TINY).fit(prices, y)
-    codes = pd.DataFrame({"code": [Decimal(1), Decimal(2), Decimal(3)] * 2})
-    assert SNNRegressor(**TINY).fit(codes, y)._categorical.tolist() == [True]
+    codes = pd.DataFrame({"code": [Decimal("1.00"), Decimal("2.00"), Decimal(3)] * 20})
+    model = SNNRegressor(**TINY).fit(codes, np.arange(60.0) % 3)
+    assert model._categorical.tolist() == [True]
+    # NUMERIC(p, 2) columns spell 1 as 1.00: the same category as 1.
+    as_objects = pd.DataFrame({"code": pd.Series([1, 2, 3] * 20, dtype=object)})
+    np.testing.assert_array_equal(model.predict(as_objects), model.predict(codes))
 
 
 def test_a_flag_column_without_values_at_predict_time(table):
