@@ -234,7 +234,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         # predicted as that value exactly; the network's residual output would
         # add an error of its own scale (about 0.01, whatever the target's).
         # So is one constant up to rounding, which the scaling leaves unscaled:
-        # as its weighted mean.
+        # as its weighted mean. A continued fit keeps it while its rows stay as
+        # close to that value as the first fit's did (twice their distance).
         rows = target[indices]
         if reset:
             constant = np.all(rows == rows[:1], axis=0)
@@ -242,12 +243,16 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             rounding[unscaled] = True
             value = np.where(constant, rows[0], self._target_mean)
             self._constant_targets = np.where(constant | rounding, value, np.nan)
-        else:
-            kept = getattr(self, "_constant_targets", None)  # absent: saved before it
-            if kept is not None:
-                tolerance = len(rows) * np.finfo(np.float64).eps * np.abs(kept)
-                within = np.all(np.abs(rows - kept) <= tolerance, axis=0)
-                self._constant_targets = np.where(within, kept, np.nan)
+            spread = np.max(np.abs(rows - self._constant_targets), axis=0)
+            self._constant_spread = np.where(constant | rounding, spread, np.nan)
+            return
+        kept = getattr(self, "_constant_targets", None)  # absent: saved before it
+        if kept is None:
+            return
+        spread = getattr(self, "_constant_spread", np.zeros_like(kept))  # absent: exact only
+        within = np.all(np.abs(rows - kept) <= 2.0 * spread, axis=0)
+        self._constant_targets = np.where(within, kept, np.nan)
+        self._constant_spread = np.where(within, spread, np.nan)
 
     def _output_scaling(self):
         """``(mean, scale)`` that map the network's raw outputs to predictions.

@@ -228,6 +228,16 @@ def test_a_target_constant_up_to_rounding_is_predicted_as_its_mean(regression_da
     reg.partial_fit(X, np.column_stack([y, y, tiny]))  # no longer: the network predicts it
     assert np.ptp(reg.predict(X)[:, 1]) > 1.0
 
+    # As constant as the first fit's rows: kept through continued fits of any size.
+    eps = np.finfo(np.float64).eps
+    offset = 1e6 + 0.5 * len(y) * eps * 1e6 * rng.normal(size=len(y))
+    reg = SNNRegressor(**small_params).fit(X, offset)
+    first = reg.predict(X)
+    np.testing.assert_allclose(first, 1e6, rtol=1e-12)
+    reg.set_params(warm_start=True).fit(X, offset)
+    reg.partial_fit(X[:5], offset[:5])
+    np.testing.assert_array_equal(reg.predict(X), first)
+
 
 def test_partial_fit_warns_that_a_zero_one_column_of_the_first_batch_is_clamped(small_params):
     # Counts that are 0 or 1 in the first batch and up to 5 later: the clamp
