@@ -72,8 +72,12 @@ def _as_output(value):
 
 
 # Below this spread of the pre-activation the moment map integrates numerically
-# (:func:`_narrow_moments`); above, its closed form keeps 12 or more digits.
+# (:func:`_narrow_moments`); so it does up to _QUADRATURE_MAX_SPREAD where the
+# closed form's variance falls below _CANCELLATION of its terms (a far
+# negative mean: the exponential side's variance is tiny beside alpha**2).
 _QUADRATURE_SPREAD = 0.1
+_QUADRATURE_MAX_SPREAD = 3.0
+_CANCELLATION = 1e-6
 _QUADRATURE_REACH = 12.0  # standard deviations; the mass beyond is below 1e-32
 _LEGENDRE_NODES, _LEGENDRE_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
@@ -115,10 +119,13 @@ def moment_map(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAM
     weights of a unit sum to ``omega`` and their squares to ``tau``, so the
     pre-activation is taken as ``N(mean * omega, var * tau)``. Eqs. (4)-(5)
     of Klambauer et al. (2017), evaluated with scaled complementary error
-    functions so that large arguments neither overflow nor lose precision;
-    below a pre-activation spread of 0.1, where the closed form's variance
-    would lose its digits to cancellation, by quadrature of the function
-    taken relative to its value at the mean (about 15 digits throughout).
+    functions so that large arguments neither overflow nor lose precision.
+    Where the closed form's variance would lose its digits to cancellation
+    (a pre-activation spread below 0.1, or a variance far below the squared
+    mean, as for a mean far below 0, with a spread up to 3) it is computed
+    by quadrature of the function taken relative to its value at the mean:
+    10 or more digits throughout (against 60-digit mpmath). A mean far below
+    0 with a spread above 3 can still lose the variance's digits.
 
     Parameters
     ----------
@@ -156,16 +163,19 @@ def moment_map(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAM
     _check_positive(var=var, tau=tau)
     m = np.asarray(mean, dtype=np.float64) * omega
     s = np.sqrt(np.asarray(var, dtype=np.float64) * tau)
-    m, s = np.broadcast_arrays(m, s)
+    m, s, alpha = np.broadcast_arrays(m, s, np.asarray(alpha, dtype=np.float64))
     with np.errstate(over="ignore", invalid="ignore"):  # where quadrature takes over
         p_below, above, above_square, exp1, exp2, _ = _gaussian_parts(m, s)
         unit_mean = above + alpha * (exp1 - p_below)
         unit_square = above_square + alpha**2 * (exp2 - 2.0 * exp1 + p_below)
         unit_var = unit_square - unit_mean**2
-    narrow = s < _QUADRATURE_SPREAD
+    # The closed form's variance is a difference of terms of order (1 + mean**2):
+    # where it comes out far smaller, it has lost its digits.
+    cancelled = ~(unit_var > _CANCELLATION * (1.0 + unit_mean**2))
+    narrow = (s < _QUADRATURE_SPREAD) | (cancelled & (s <= _QUADRATURE_MAX_SPREAD))
     if narrow.any():
         unit_mean, unit_var = np.array(unit_mean), np.array(unit_var)
-        unit_mean[narrow], unit_var[narrow] = _narrow_moments(m[narrow], s[narrow], alpha)
+        unit_mean[narrow], unit_var[narrow] = _narrow_moments(m[narrow], s[narrow], alpha[narrow])
     return _as_output(lambda_ * unit_mean), _as_output(lambda_**2 * unit_var)
 
 
@@ -181,7 +191,7 @@ def _narrow_moments(m, s, alpha):
     kink ``z = 0``; then ``Var f = E[g**2] - E[g]**2`` with ``E[g]**2`` of
     order ``s**4``.
     """
-    m, s = m[:, None], s[:, None]
+    m, s, alpha = m[:, None], s[:, None], alpha[:, None]
     below = np.minimum(m, 0.0)
     kink = np.clip(-m / s, -_QUADRATURE_REACH, _QUADRATURE_REACH)
     mean_g = square_g = 0.0
@@ -201,7 +211,7 @@ def _narrow_moments(m, s, alpha):
         )
         mean_g = mean_g + (weight * g).sum(axis=1)
         square_g = square_g + (weight * g**2).sum(axis=1)
-    at_mean = np.where(m[:, 0] > 0, m[:, 0], alpha * np.expm1(below[:, 0]))
+    at_mean = np.where(m[:, 0] > 0, m[:, 0], alpha[:, 0] * np.expm1(below[:, 0]))
     return at_mean + mean_g, square_g - mean_g**2
 
 

@@ -300,6 +300,23 @@ def test_moment_map_keeps_its_digits_at_small_variance(mean, var, expected_mean,
     np.testing.assert_allclose(out_var, expected_var, rtol=1e-13)
 
 
+@pytest.mark.parametrize(
+    ("mean", "spread", "expected_var"),
+    [
+        (-30.0, 0.1001, 2.4937737641747242e-28),
+        (-30.0, 2.1, 1.6391763719343143e-22),
+        (-60.0, 3.0, 1.409411425552581e-44),
+    ],
+)
+def test_moment_map_keeps_the_variance_of_a_far_negative_mean(mean, spread, expected_var):
+    # The variance (mpmath, 60 digits) is tiny beside the closed form's terms
+    # of order alpha**2, which gave 4.4e-16 or 0 here.
+    _, out_var = moment_map(mean, spread**2, omega=1.0, lambda_=1.0)
+    np.testing.assert_allclose(out_var, expected_var, rtol=1e-8)
+    out = moment_map(0.0, 1e-3, alpha=np.array([1.0, 1.5]))  # array alpha broadcasts
+    assert out[1].shape == (2,) and out[1][0] < out[1][1]
+
+
 def test_moment_map_iterates_to_a_vanishing_variance():
     # Below the fixed point's scale the variance decays geometrically, by the
     # map's slope at 0, rather than stalling at rounding level or turning negative.
