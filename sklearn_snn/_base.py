@@ -217,8 +217,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """
         X, y = self._validate(X, y, reset=reset, sample_weight=sample_weight)
         target = self._encode_targets(y, reset=reset, classes=classes)
-        copies = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        factor = self._class_factor(y, copies)
+        copies, factor = self._weights(sample_weight, X, y)
         # Sample weights count copies of rows, which the hold-out splits as
         # rows; class weights only weigh the loss (a class of weight 0 is left out).
         kept = copies if factor is None else np.where(factor > 0, copies, 0.0)
@@ -385,9 +384,13 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def _sample_weight(self, sample_weight, X, y):
         """Float64 sample weights of the training rows (class weights multiplied in)."""
-        copies = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        factor = self._class_factor(y, copies)
+        copies, factor = self._weights(sample_weight, X, y)
         return copies if factor is None else copies * factor
+
+    def _weights(self, sample_weight, X, y):
+        """``(copies, factor)``: checked sample weights, and class weights or None."""
+        copies = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        return copies, self._class_factor(y, copies)
 
     def _class_factor(self, y, sample_weight):
         """Each row's class weight, by which the loss weighs it; None for no class weights."""

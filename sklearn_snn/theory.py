@@ -180,16 +180,17 @@ def moment_map(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAM
 
 
 def _narrow_moments(m, s, alpha):
-    """Mean and variance of the unit SELU (``lambda_ = 1``) of ``N(m, s**2)`` for small ``s``.
+    """Mean and variance of the unit SELU (``lambda_ = 1``) of ``N(m, s**2)``, by quadrature.
 
-    The closed form's variance is a difference of terms of order 1, so for
-    small ``s`` it keeps only ``eps / s**2`` of its digits and can come out
-    negative. Here the function is taken relative to its value at ``m``,
-    ``g(z) = f(z) - f(m)``, spelt so that no term cancels (``s t`` on the
-    linear side, ``expm1`` on the exponential one), and integrated by
-    Gauss-Legendre quadrature over ``m +- 12 s`` in two pieces split at the
-    kink ``z = 0``; then ``Var f = E[g**2] - E[g]**2`` with ``E[g]**2`` of
-    order ``s**4``.
+    The closed form's variance is a difference of terms of order ``1 + m**2``,
+    so for small ``s`` it keeps only ``eps / s**2`` of its digits and can come
+    out negative, and for a far negative ``m`` it is lost beside ``alpha**2``.
+    Here the function is taken relative to its value at ``m``, ``g(z) = f(z)
+    - f(m)``, spelt so that no term cancels (``s t`` on the linear side,
+    ``expm1`` on the exponential one), and integrated by Gauss-Legendre
+    quadrature over ``m +- 12 s`` in two pieces split at the kink ``z = 0``;
+    then ``Var f = E[g**2] - E[g]**2``, where ``E[g]**2`` is small beside
+    ``E[g**2]``.
     """
     m, s, alpha = m[:, None], s[:, None], alpha[:, None]
     below = np.minimum(m, 0.0)

@@ -191,20 +191,22 @@ def check_no_dates(X, categorical, *, declared=True, by_values=True):
         declared_here = (
             categorical is not None and position < len(categorical) and categorical[position]
         )
-        kind = dtype
-        dated = dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
-        by_dtype_only = not by_values or (declared and declared_here)
-        if not dated and not by_dtype_only and pd.api.types.is_object_dtype(dtype):
+        if dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype):
+            if not declared_here:
+                _refuse_dates(name, dtype)
+        elif by_values and not (declared and declared_here) and pd.api.types.is_object_dtype(dtype):
             kind = pd.api.types.infer_dtype(X.iloc[:, position], skipna=True)
-            dated = kind in _DATED_VALUES
-            kind = f"{kind} values in an object column"
-        if dated and not (declared_here and (declared or kind is dtype)):
-            raise ValueError(
-                f"Column {name!r} holds dates or times ({kind}), which are neither numbers "
-                "nor categories; turn it into numeric columns before fitting (for example "
-                "days since a reference date, or the year, month and weekday), or declare "
-                "it in categorical_features."
-            )
+            if kind in _DATED_VALUES:
+                _refuse_dates(name, f"{kind} values in an object column")
+
+
+def _refuse_dates(name, kind):
+    raise ValueError(
+        f"Column {name!r} holds dates or times ({kind}), which are neither numbers "
+        "nor categories; turn it into numeric columns before fitting (for example "
+        "days since a reference date, or the year, month and weekday), or declare "
+        "it in categorical_features."
+    )
 
 
 def check_same_categorical(X, categorical_features, fitted_features, fitted):
