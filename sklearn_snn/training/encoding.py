@@ -393,6 +393,8 @@ def _check_same_truth_spelling(transformer, values, X):
             continue
         for column, categories in zip(columns, encoder.categories_, strict=True):
             known = set(categories.tolist())
+            if not known & (_BITS | _TRUTHS):
+                continue  # no flags: nothing to misspell, and no pass over the values
             unknown = set(values[:, column].tolist()) - known
             for fitted, now in ((_BITS, _TRUTHS), (_TRUTHS, _BITS)):
                 if known & fitted and not known & now and unknown & now:
