@@ -231,6 +231,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         >>> clf.n_iter_
         3
         """
+        # scikit-learn validates the parameters only on a first call; set_params
+        # may have changed them since.
+        self._validate_params()
         if not hasattr(self, "net_") and classes is None:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit, "

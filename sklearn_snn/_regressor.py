@@ -173,6 +173,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         >>> reg.n_iter_
         2
         """
+        # scikit-learn validates the parameters only on a first call; set_params
+        # may have changed them since.
+        self._validate_params()
         return self._fit(X, y, sample_weight, partial=True)
 
     def predict(self, X):

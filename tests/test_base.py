@@ -182,6 +182,33 @@ def test_partial_fit_continues_from_the_weights_it_left(classification_data, sma
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"tol": -1.0}, "tol"),
+    ],
+)
+def test_partial_fit_validates_parameters_set_after_the_first_call(
+    Estimator, bad, message, classification_data, small_params
+):
+    X, y = classification_data
+    extra = {"classes": [0, 1, 2]} if Estimator is SNNClassifier else {}
+    model = Estimator(**small_params).partial_fit(X, y, **extra)
+    with pytest.raises(ValueError, match=message):
+        model.set_params(**bad).partial_fit(X, y)
+    assert model.n_iter_ == 1
+
+
+def test_partial_fit_refuses_label_smoothing_set_out_of_range(classification_data, small_params):
+    X, y = classification_data
+    model = SNNClassifier(**small_params).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="label_smoothing"):
+        model.set_params(label_smoothing=1.5).partial_fit(X, y)
+
+
 def test_threads_predicting_at_once_get_the_same_answers(classification_data, small_params):
     # Prediction reads one float64 copy of the network; threads share it. BLAS
     # may sum in another order inside a thread: equal to float64 rounding.

@@ -15,7 +15,7 @@ def schedule_callback(schedule, learning_rate, total_steps):
     """The skorch callback that runs ``schedule`` over one fit, or None.
 
     ``"one_cycle"`` is torch's :class:`~torch.optim.lr_scheduler.OneCycleLR`
-    stepped after every training batch: a linear warm-up over the first 10%
+    stepped after every training batch: a half-cosine warm-up over the first 10%
     of the steps (at least two) from ``learning_rate / 25`` to ``learning_rate``, then a
     cosine decay to ``learning_rate / 2.5e5`` at the last step. The
     optimizer's momentum is left alone. The schedule starts afresh with each
