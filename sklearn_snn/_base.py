@@ -309,9 +309,11 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """Refuse what a continued fit cannot honour; apply new optimizer settings."""
         settings = check_continuation(self.get_params(), self._net_config, self.net_.device)
         if settings is not None:
-            self.net_.set_optimizer(
-                settings["optimizer"], settings["learning_rate"], settings["weight_decay"]
-            )
+            # A step size the divergence guard lowered stays lowered unless
+            # learning_rate itself changed.
+            same_rate = settings["learning_rate"] == self._net_config["learning_rate"]
+            learning_rate = self.net_.lr if same_rate else settings["learning_rate"]
+            self.net_.set_optimizer(settings["optimizer"], learning_rate, settings["weight_decay"])
             self._net_config = {**self._net_config, **settings}
 
     def _build_net(self, n_features, seed, device, config=None):

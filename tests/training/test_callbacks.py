@@ -189,6 +189,24 @@ def test_last_update_that_breaks_the_network_is_undone(early_stopping, max_iter)
         assert clf.best_validation_score_ == kept > 0.8
 
 
+@pytest.mark.parametrize("change", [{}, {"weight_decay": 1e-6}, {"optimizer": "adam"}])
+def test_a_lowered_step_size_stays_lowered_in_a_continued_fit(regression_data, change):
+    X, y = regression_data
+    reg = SNNRegressor(
+        n_layers=3, n_units=32, n_ensemble=1, optimizer="sgd", learning_rate=3.0,
+        batch_size=32, max_iter=5, warm_start=True, random_state=0,
+    )
+    fitted_quietly(reg, X, y)
+    lowered = reg.net_.lr
+    assert lowered < 3.0  # the guard lowered the step size in the first fit
+    fitted_quietly(reg.set_params(**change), X, y)
+    assert not any(epoch.get("diverged", False) for epoch in reg.history_[5:])
+    assert reg.net_.lr <= lowered
+    # A new learning_rate is taken as given.
+    reg.set_params(learning_rate=1e-3).fit(X, y)
+    assert reg.net_.lr == 1e-3
+
+
 @pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
 def test_continued_fit_on_shifted_data_is_not_divergence(how):
     # A trained network starts far above its earlier loss on new data (targets
