@@ -8,7 +8,7 @@ class weights, a continued ``warm_start`` fit with new optimizer settings,
 divergence guard steps in. Every parameter that shapes training is spelled
 out, so a change of defaults leaves these numbers alone.
 
-On the machine kind and torch build that made them, training must match bit
+On the CPU model and torch build that made them, training must match bit
 for bit; the outputs, computed in float64 from those weights, to 1e-12 (CPUs
 that report the same capability may still sum float64 products in another
 order). Elsewhere float32 kernels may round differently, and training
@@ -17,6 +17,7 @@ intended change of behaviour) with ``python tests/test_golden.py``.
 """
 
 import pickle
+import platform
 import warnings
 from pathlib import Path
 
@@ -188,8 +189,27 @@ def _computed():
         }
 
 
+def _cpu_model():
+    """Vendor, family and model of the CPU where Linux tells them, else the platform's name.
+
+    CPUs with the same capability (AVX512, say) but of other models may pick
+    other float32 kernels, whose rounding training amplifies.
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    first = text.split("\n\n")[0]
+    fields = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in first.splitlines())
+    )
+    return " ".join(fields.get(key, "?") for key in ("vendor_id", "cpu family", "model"))
+
+
 def _machine():
-    return f"torch {torch.__version__}, CPU {torch.backends.cpu.get_cpu_capability()}"
+    capability = torch.backends.cpu.get_cpu_capability()
+    return f"torch {torch.__version__}, CPU {capability} ({_cpu_model()})"
 
 
 @pytest.fixture(scope="module")
