@@ -30,6 +30,7 @@ through untouched: its precision and sparsity stay as they were.
 """
 
 import copy
+import hashlib
 from decimal import Decimal
 from numbers import Real
 
@@ -284,8 +285,14 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     if len(numeric):
         parts.append(("numeric", _imputer(), [int(column) for column in numeric]))
     transformer = ColumnTransformer(parts, sparse_threshold=0)
-    encoded = transformer.fit_transform(learned, y if keep is None else y[keep])
-    encoded = encoded.astype(np.float64)
+    fit_y = y if keep is None else y[keep]
+    # Target encoding cross-fits on folds drawn by row position: fitted on the
+    # rows in an order fixed by their content, the encoding (and with it the
+    # model) does not depend on the order the rows came in.
+    order = _content_order(learned, fit_y) if targeted else np.arange(len(learned))
+    fitted = transformer.fit_transform(learned[order], None if fit_y is None else fit_y[order])
+    encoded = np.empty(fitted.shape, dtype=np.float64)
+    encoded[order] = fitted
     if len(numeric) and weigh_imputer_means(
         transformer.named_transformers_["numeric"], numbers, sample_weight, keep
     ):
@@ -468,6 +475,24 @@ def _object_numbers(column):
     numbers = np.full(len(values), np.nan)
     numbers[~missing] = present.astype(np.float64)
     return numbers
+
+
+def _content_order(values, y):
+    """An order of the rows of ``values`` (with their targets ``y``) fixed by their content.
+
+    Rows are sorted by a 128-bit hash of their entries (strings, or floats
+    written exactly) and target, so the same rows come out in the same order
+    however they were ordered; equal rows are interchangeable.
+    """
+    targets = np.asarray(y).reshape(len(values), -1).tolist()
+    keys = np.array(
+        [
+            hashlib.blake2b(repr((row, target)).encode(), digest_size=16).digest()
+            for row, target in zip(values.tolist(), targets, strict=True)
+        ],
+        dtype="S16",
+    )
+    return np.argsort(keys, kind="stable")
 
 
 def _target_encoder(target_type, random_state):

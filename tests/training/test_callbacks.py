@@ -193,8 +193,15 @@ def test_last_update_that_breaks_the_network_is_undone(early_stopping, max_iter)
 def test_a_lowered_step_size_stays_lowered_in_a_continued_fit(regression_data, change):
     X, y = regression_data
     reg = SNNRegressor(
-        n_layers=3, n_units=32, n_ensemble=1, optimizer="sgd", learning_rate=3.0,
-        batch_size=32, max_iter=5, warm_start=True, random_state=0,
+        n_layers=3,
+        n_units=32,
+        n_ensemble=1,
+        optimizer="sgd",
+        learning_rate=3.0,
+        batch_size=32,
+        max_iter=5,
+        warm_start=True,
+        random_state=0,
     )
     fitted_quietly(reg, X, y)
     lowered = reg.net_.lr

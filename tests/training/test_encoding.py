@@ -176,6 +176,27 @@ def test_many_categories_are_target_encoded_unless_the_target_has_several_column
     assert encoded.shape[1] == MAX_ONE_HOT_CATEGORIES + 1  # the capped one-hot, plus x
 
 
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_shuffling_the_rows_of_a_target_encoded_table_changes_nothing(Estimator):
+    # The target encoder cross-fits on folds drawn by row position; the
+    # estimator must not let the caller's row order reach the model.
+    rng = np.random.default_rng(5)
+    n = 300
+    shops = rng.choice([f"s{i}" for i in range(MAX_ONE_HOT_CATEGORIES + 30)], n)
+    frame = pd.DataFrame({"x": rng.normal(size=n), "shop": shops})
+    frame = pd.concat([frame, frame.iloc[:20]], ignore_index=True)  # repeated rows too
+    y = frame["x"].to_numpy() + (frame["shop"].str[1:].astype(int) % 3).to_numpy()
+    if Estimator is SNNClassifier:
+        y = (y > 1).astype(int)
+    order = rng.permutation(len(frame))
+    settings = dict(TINY, n_ensemble=1, max_iter=3)
+    first = Estimator(**settings).fit(frame, y)
+    shuffled = Estimator(**settings).fit(frame.iloc[order], y[order])
+    assert isinstance(first._column_encoder.named_transformers_["target"], TargetEncoder)
+    predict = "predict_proba" if Estimator is SNNClassifier else "predict"
+    np.testing.assert_array_equal(getattr(first, predict)(frame), getattr(shuffled, predict)(frame))
+
+
 def test_rare_categories_are_grouped():
     frame = pd.DataFrame({"kind": ["a"] * 20 + ["b"] * 20 + ["rare1", "rare2"]})
     encoder, encoded = fit_encoder(frame, None, np.array([True]), target_type=None, random_state=0)
