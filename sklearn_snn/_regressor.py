@@ -1,6 +1,7 @@
 """Self-normalizing neural network regressor."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
@@ -207,6 +208,11 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         return prediction.ravel() if self._target_1d else prediction
 
     def _encode_targets(self, y, *, reset, classes):
+        if sp.issparse(y):
+            raise ValueError(
+                f"{type(self).__name__} takes dense targets, got a sparse {y.format} matrix; "
+                "pass y.toarray()."
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if reset:

@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 from sklearn.exceptions import UndefinedMetricWarning
 
@@ -24,7 +25,8 @@ def test_target_standardization_makes_scale_irrelevant(regression_data, small_pa
     params = dict(small_params, batch_size=len(X))
     big = SNNRegressor(**params).fit(X, y).predict(X)
     small = SNNRegressor(**params).fit(X, (y - 5000.0) / 1000.0).predict(X)
-    np.testing.assert_allclose((big - 5000.0) / 1000.0, small, rtol=1e-5, atol=1e-5)
+    # Equal up to float32 rounding, which training amplifies more on some CPUs.
+    np.testing.assert_allclose((big - 5000.0) / 1000.0, small, rtol=1e-5, atol=1e-6 * small.std())
 
 
 def test_without_standardization_large_targets_train_worse(regression_data, small_params):
@@ -113,6 +115,12 @@ def test_all_zero_sample_weights_raise(regression_data):
     X, y = regression_data
     with pytest.raises(ValueError, match="non-zero"):
         SNNRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_sparse_targets_are_refused_clearly(regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="dense targets, got a sparse csr matrix"):
+        SNNRegressor(max_iter=1).fit(X, sp.csr_matrix(np.column_stack([y, y])))
 
 
 def test_cuda_without_gpu_raises_clear_error(regression_data):

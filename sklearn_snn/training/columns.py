@@ -191,13 +191,27 @@ def check_no_dates(X, categorical, *, declared=True, by_values=True):
         declared_here = (
             categorical is not None and position < len(categorical) and categorical[position]
         )
-        if dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype):
+        if (
+            dtype.kind in "mM"
+            or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
+            or (_is_arrow_temporal(dtype))
+        ):
             if not declared_here:
                 _refuse_dates(name, dtype)
         elif by_values and not (declared and declared_here) and pd.api.types.is_object_dtype(dtype):
             kind = pd.api.types.infer_dtype(X.iloc[:, position], skipna=True)
             if kind in _DATED_VALUES:
                 _refuse_dates(name, f"{kind} values in an object column")
+
+
+def _is_arrow_temporal(dtype):
+    """Whether ``dtype`` is a pyarrow date, time, timestamp or duration type."""
+    arrow_type = getattr(dtype, "pyarrow_dtype", None)
+    if arrow_type is None:
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_temporal(arrow_type)
 
 
 def _refuse_dates(name, kind):

@@ -31,6 +31,7 @@ through untouched: its precision and sparsity stay as they were.
 
 import copy
 import hashlib
+import sys
 from decimal import Decimal
 from numbers import Real
 
@@ -115,6 +116,8 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
         "dtype": (np.float64, np.float32),
         "ensure_all_finite": "allow-nan",
     }
+    if not checks["skip_check_array"]:
+        X = _missing_as_nan(X)
     try:
         if no_y:
             X_checked = validate_data(estimator, X, **checks)
@@ -122,7 +125,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
             X_checked, y = validate_data(
                 estimator, X, y, multi_output=True, y_numeric=estimator._y_numeric, **checks
             )
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         explain_column_error(X, error, categorical)
     if categorical is None:
         categorical = np.zeros(X_checked.shape[1], dtype=bool)
@@ -508,6 +511,32 @@ def _target_encoder(target_type, random_state):
 
 def _imputer():
     return SimpleImputer(strategy="mean", add_indicator=True, keep_empty_features=True)
+
+
+def _missing_as_nan(X):
+    """``X`` with the ``pd.NA`` of ``object`` columns or arrays as NaN, which numpy reads.
+
+    A copy where there are any; ``X`` itself otherwise.
+    """
+    pd = sys.modules.get("pandas")
+    if pd is None:  # no pandas loaded, no pd.NA
+        return X
+    is_na = np.frompyfunc(lambda value: value is pd.NA, 1, 1)
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        found = is_na(X).astype(bool)
+        if found.any():
+            X = X.copy()
+            X[found] = np.nan
+    elif isinstance(X, pd.DataFrame):
+        given = X
+        for position in [i for i, dtype in enumerate(X.dtypes) if dtype == np.dtype(object)]:
+            column = X.iloc[:, position].to_numpy(copy=True)
+            found = is_na(column).astype(bool)
+            if found.any():
+                X = X.copy() if X is given else X
+                column[found] = np.nan
+                X.isetitem(position, column)
+    return X
 
 
 def _numeric_values(X):

@@ -170,6 +170,22 @@ def test_dates_in_object_columns_are_refused_unless_declared(table, values):
     check_no_dates(frame.assign(when=["a", None]), mask, declared=False)
 
 
+@pytest.mark.parametrize("arrow_type", ["time64", "date32", "timestamp", "duration"])
+def test_pyarrow_date_and_time_columns_are_refused_by_their_dtype(table, arrow_type):
+    pa = pytest.importorskip("pyarrow")
+    types = {
+        "time64": (pa.time64("us"), [datetime.time(1), datetime.time(2)]),
+        "date32": (pa.date32(), [datetime.date(2020, 1, 1), datetime.date(2020, 1, 2)]),
+        "timestamp": (pa.timestamp("s"), [datetime.datetime(2020, 1, 1)] * 2),
+        "duration": (pa.duration("s"), [datetime.timedelta(1), datetime.timedelta(2)]),
+    }
+    kind, values = types[arrow_type]
+    frame = table.iloc[:2].assign(when=pd.array(values, dtype=pd.ArrowDtype(kind)))
+    with pytest.raises(ValueError, match="Column 'when' holds dates or times"):
+        check_no_dates(frame, categorical_mask(frame, "from_dtype"))
+    check_no_dates(frame, categorical_mask(frame, ["when"]))
+
+
 def test_numpy_dates_are_refused():
     days = np.array(pd.date_range("2020-01-01", periods=4)).reshape(-1, 1)
     with pytest.raises(ValueError, match=r"X holds dates or times \(datetime64"):

@@ -121,6 +121,27 @@ def test_missing_value_predicts_as_the_training_mean_where_fit_saw_none(regressi
     np.testing.assert_allclose(reg.predict(row), reg.predict(filled), rtol=1e-12)
 
 
+@pytest.mark.parametrize("container", ["frame", "array"])
+def test_pd_na_in_object_columns_of_numbers_is_missing(container):
+    # Without categorical columns scikit-learn's validation reads the data,
+    # and numpy cannot turn pd.NA into a number.
+    rng = np.random.default_rng(3)
+    numbers = rng.normal(size=100)
+    numbers[::7] = np.nan
+    y = (rng.random(100) < 0.5).astype(int)
+    with_nan = pd.DataFrame({"a": numbers, "b": rng.normal(size=100)})
+    with_na = with_nan.astype(object)
+    with_na.loc[with_nan["a"].isna(), "a"] = pd.NA
+    if container == "array":
+        with_nan, with_na = with_nan.to_numpy(), with_na.to_numpy()
+    settings = dict(TINY, categorical_features=None, max_iter=3)
+    reference = SNNClassifier(**settings).fit(with_nan, y)
+    model = SNNClassifier(**settings).fit(with_na, y)
+    np.testing.assert_array_equal(model.predict_proba(with_na), reference.predict_proba(with_nan))
+    first = with_na[7, 0] if container == "array" else with_na["a"].iloc[7]
+    assert first is pd.NA  # the caller's data is left as it was
+
+
 def test_numeric_data_without_missing_values_passes_through_untouched():
     X = np.random.default_rng(2).normal(size=(50, 3)).astype(np.float32)
     encoder, encoded = fit_encoder(
