@@ -566,13 +566,27 @@ def _mixed_values(X, categorical):
             else:
                 values[:, j] = _as_floats(column, j, X)
         return values
-    array = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=object)
-    for j in range(n_columns):
-        if categorical[j]:
-            values[:, j] = [_category(value) for value in array[:, j]]
-        else:
-            values[:, j] = _as_floats(array[:, j], j, X)
+    if sp.issparse(X):  # densified one column at a time
+        X = X.tocsc()
+        columns = (X[:, [j]].toarray().ravel() for j in range(n_columns))
+    else:
+        numeric = isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
+        array = X if numeric else np.asarray(X, dtype=object)
+        columns = (array[:, j] for j in range(n_columns))
+    for j, column in enumerate(columns):
+        values[:, j] = _categories(column) if categorical[j] else _as_floats(column, j, X)
     return values
+
+
+def _categories(column):
+    """The entries of a 1-d array spelt as categories (:func:`_category`)."""
+    if column.dtype.kind not in "biuf":
+        return [_category(value) for value in column]
+    # A numeric column: each distinct value is spelt once (NaN as one), then spread.
+    uniques, codes = np.unique(column, return_inverse=True)
+    spelt = np.empty(len(uniques), dtype=object)
+    spelt[:] = [_category(value) for value in uniques.tolist()]
+    return spelt[codes.ravel()]
 
 
 def _category(value):
@@ -601,6 +615,8 @@ def _as_floats(column, position, X):
     try:
         if hasattr(column, "to_numpy") and column.dtype.kind in "biuf":
             numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        elif isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
+            numbers = column.astype(np.float64)
         else:
             numbers = np.array(
                 [np.nan if _is_missing(value) else float(value) for value in column],

@@ -160,6 +160,25 @@ def test_numeric_data_without_missing_values_passes_through_untouched():
     np.testing.assert_allclose(sparse_row.toarray(), expected)
 
 
+def test_a_declared_column_of_a_number_array_is_read_as_its_spelt_categories():
+    # Numeric arrays take a vectorized path; it must spell categories as the
+    # cell-by-cell reading of an object array does (1.0 is "1", NaN missing).
+    rng = np.random.default_rng(6)
+    numbers = rng.normal(size=(120, 3))
+    numbers[:, 1] = rng.integers(0, 4, 120)
+    numbers[::9, 1] = np.nan
+    spelt = numbers.astype(object)
+    spelt[:, 1] = [None if np.isnan(v) else str(int(v)) for v in numbers[:, 1]]
+    y = rng.integers(0, 2, 120)
+    mask = np.array([False, True, False])
+    encoder, encoded = fit_encoder(numbers, y, mask, target_type="binary", random_state=0)
+    _, from_text = fit_encoder(spelt, y, mask, target_type="binary", random_state=0)
+    np.testing.assert_array_equal(encoded, from_text)
+    categories = encoder.named_transformers_["one_hot"].categories_[0]
+    assert list(categories[:4]) == ["0", "1", "2", "3"] and np.isnan(categories[4])
+    np.testing.assert_array_equal(encode(encoder, mask, sp.csr_matrix(numbers)), encoded)
+
+
 def test_sparse_input_with_missing_values():
     rng = np.random.default_rng(3)
     X = sp.random(200, 5, density=0.3, format="csr", random_state=0)
