@@ -191,11 +191,8 @@ def check_no_dates(X, categorical, *, declared=True, by_values=True):
         declared_here = (
             categorical is not None and position < len(categorical) and categorical[position]
         )
-        if (
-            dtype.kind in "mM"
-            or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
-            or (_is_arrow_temporal(dtype))
-        ):
+        dated = dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype | pd.DatetimeTZDtype)
+        if dated or _is_arrow_temporal(dtype):
             if not declared_here:
                 _refuse_dates(name, dtype)
         elif by_values and not (declared and declared_here) and pd.api.types.is_object_dtype(dtype):
