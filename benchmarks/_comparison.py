@@ -43,9 +43,21 @@ def table(scores, datasets, models, column="score"):
     means : pandas.DataFrame
         ``task``, ``n_rows`` and one column per model. The means are rounded to
         12 decimals: equal accuracies summed in another order differ in the last
-        bits, and must rank and count as ties.
+        bits, and must rank and count as ties. A model with a failed fold (NaN)
+        has no mean on that dataset, rather than the mean of the folds that
+        survived; a model that failed everywhere keeps its column of NaN in the
+        table of scores. Datasets without any value (log loss of a regression),
+        and in other tables models without any (log loss of an SVM without
+        probabilities), are left out.
     """
-    wide = scores.pivot_table(index="dataset", columns="model", values=column, aggfunc="mean")
+    wide = (
+        scores.groupby(["dataset", "model"])[column]
+        .agg(lambda folds: folds.mean(skipna=False))
+        .unstack("model")
+        .dropna(how="all")
+    )
+    if column != "score":
+        wide = wide.dropna(axis="columns", how="all")
     wide = wide.round(_DIGITS)
     info = datasets.set_index("name").loc[wide.index, ["task", "n_rows"]]
     order = [name for name in datasets["name"] if name in wide.index]
@@ -252,7 +264,8 @@ def wilcoxon(means, model, peer):
         ``zero_method="wilcox"``), ``statistic``, two-sided ``p_value`` (None
         without a nonzero difference) and ``median difference``.
     """
-    differences = (means[model] - means[peer]).dropna().to_numpy(dtype=float)
+    # Rounded as the means are: equal differences must rank as ties.
+    differences = (means[model] - means[peer]).dropna().round(_DIGITS).to_numpy(dtype=float)
     nonzero = int(np.count_nonzero(differences))
     result = {"n_datasets": len(differences), "n_nonzero": nonzero}
     result.update(statistic=None, p_value=None, median_difference=None)

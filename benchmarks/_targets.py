@@ -58,17 +58,20 @@ def collapse_check(means, snn_models, linear="linear"):
     Returns
     -------
     violations : dict
-        Model to the list of datasets below the floor (a failed fit, NaN,
-        counts as collapsed); empty without the chance level or ``linear``.
+        Model to the list of datasets below the floor (a failed fit, NaN, or a
+        model absent from ``means``, counts as collapsed; where the floor is
+        unknown because a reference failed, only a failed fit does); empty
+        without the chance level or ``linear``.
     """
     if CHANCE not in means or linear not in means:
         return {}
     violations = {}
     for snn in snn_models:
         floor = means[CHANCE] + 0.5 * (means[linear] - means[CHANCE]).clip(lower=0)
-        bad = ~(means[snn] >= floor)
+        score = means[snn] if snn in means else floor * np.nan
+        bad = score.isna() | (score < floor)  # a NaN floor judges no score
         violations[snn] = [
-            dict(dataset=d, score=round(means.at[d, snn], 4), floor=round(floor[d], 4),
+            dict(dataset=d, score=round(score[d], 4), floor=round(floor[d], 4),
                  chance=round(means.at[d, CHANCE], 4), linear=round(means.at[d, linear], 4))
             for d in means.index[bad]
         ]  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -201,6 +202,24 @@ def test_wilcoxon_is_signed_and_drops_zero_differences(comparison):
     assert comparison.wilcoxon(_means({"a": {"snn": 1, "mlp": 1}}), "snn", "mlp")["p_value"] is None
 
 
+def test_wilcoxon_ranks_equal_differences_as_ties(comparison):
+    # 0.7 - 0.6 and 0.4 - 0.3 are not the same float; as differences of
+    # accuracies they are the same, and rank as ties.
+    means = _means(
+        {
+            f"d{i}": {"snn": s, "mlp": m}
+            for i, (s, m) in enumerate(
+                [(0.7, 0.6), (0.4, 0.3), (0.9, 0.8), (0.3, 0.4), (0.8, 0.6), (0.6, 0.5)]
+            )
+        }
+    )
+    assert len({round(abs(s - m), 17) for s, m in means[["snn", "mlp"]].to_numpy()}) > 2
+    expected = stats.wilcoxon([0.1, 0.1, 0.1, -0.1, 0.2, 0.1])
+    result = comparison.wilcoxon(means, "snn", "mlp")
+    assert result["statistic"] == expected.statistic
+    assert result["p_value"] == pytest.approx(expected.pvalue)
+
+
 def test_rank_tests_per_family(comparison):
     rows = {f"c{i}": {"snn": 0.9, "mlp": 0.8, "svm": 0.7} for i in range(4)}
     rows["r"] = {"snn": 0.1, "mlp": 0.2, "svm": 0.3}
@@ -261,6 +280,37 @@ def test_collapse_check_flags_scores_below_half_the_gap_to_linear(targets):
     violations = targets.collapse_check(means, ["sklearn-snn"])["sklearn-snn"]
     assert [v["dataset"] for v in violations] == ["collapsed", "failed"]
     assert violations[0]["floor"] == 0.75
+    # A model that failed everywhere is absent from the means: collapsed everywhere.
+    absent = targets.collapse_check(means, ["snn-variant"])["snn-variant"]
+    assert [v["dataset"] for v in absent] == list(means.index)
+
+
+def test_collapse_check_judges_no_score_against_a_failed_reference(targets):
+    means = _means(
+        {
+            "no-linear": {"sklearn-snn": 0.85, "linear": np.nan, "majority": 0.50},
+            "no-chance": {"sklearn-snn": 0.85, "linear": 0.80, "majority": np.nan},
+            "both-failed": {"sklearn-snn": np.nan, "linear": np.nan, "majority": 0.50},
+        }
+    )
+    violations = targets.collapse_check(means, ["sklearn-snn"])["sklearn-snn"]
+    assert [v["dataset"] for v in violations] == ["both-failed"]
+
+
+def test_a_failed_fold_leaves_no_mean_and_a_failed_model_its_column(comparison):
+    rows = [
+        dict(dataset=d, fold=f, model=m, score=s)
+        for d in ("a", "b")
+        for f in range(3)
+        for m, s in (("snn", 0.85), ("variant", np.nan), ("mlp", 0.80))
+    ]
+    rows.append(dict(dataset="a", fold=3, model="snn", score=np.nan))  # one failed fold
+    rows.append(dict(dataset="a", fold=3, model="mlp", score=0.80))
+    datasets = pd.DataFrame({"name": ["a", "b"], "task": "binary", "n_rows": 500})
+    means = comparison.table(pd.DataFrame(rows), datasets, ["snn", "variant", "mlp"])
+    assert list(means.columns) == ["task", "n_rows", "snn", "variant", "mlp"]
+    assert np.isnan(means.at["a", "snn"]) and means.at["b", "snn"] == 0.85
+    assert means["variant"].isna().all() and (means["mlp"] == 0.80).all()
 
 
 WIN, TIE, LOSS, BIG_LOSS = [0.05, 0.06, 0.04], [0.0] * 3, [-0.005, -0.006, -0.004], [-0.02] * 3
