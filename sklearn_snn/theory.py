@@ -137,9 +137,9 @@ def moment_map(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAM
         Sum of a unit's weights.
     tau : float or array-like, default=1.0
         Sum of a unit's squared weights, positive.
-    alpha : float, default=SELU_ALPHA
+    alpha : float or array-like, default=SELU_ALPHA
         SELU alpha.
-    lambda_ : float, default=SELU_LAMBDA
+    lambda_ : float or array-like, default=SELU_LAMBDA
         SELU scale.
 
     Returns
@@ -176,6 +176,7 @@ def moment_map(mean, var, omega=0.0, tau=1.0, alpha=SELU_ALPHA, lambda_=SELU_LAM
     if narrow.any():
         unit_mean, unit_var = np.array(unit_mean), np.array(unit_var)
         unit_mean[narrow], unit_var[narrow] = _narrow_moments(m[narrow], s[narrow], alpha[narrow])
+    lambda_ = np.asarray(lambda_, dtype=np.float64)
     return _as_output(lambda_ * unit_mean), _as_output(lambda_**2 * unit_var)
 
 

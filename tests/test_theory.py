@@ -235,6 +235,11 @@ def test_moment_map_broadcasts_and_returns_floats_for_scalars():
     mean, var = moment_map(np.zeros(3), np.array([1.0, 2.0, 3.0]))
     assert mean.shape == var.shape == (3,)
     assert isinstance(moment_map(0.0, 1.0)[0], float)
+    # A list of scales broadcasts as a list of alphas does.
+    mean, var = moment_map(0.0, 1.0, lambda_=[1.0, 2.0])
+    base_mean, base_var = moment_map(0.0, 1.0, lambda_=1.0)
+    np.testing.assert_allclose(mean, [base_mean, 2.0 * base_mean], rtol=1e-14)
+    np.testing.assert_allclose(var, [base_var, 4.0 * base_var], rtol=1e-14)
 
 
 @pytest.mark.parametrize("fixed_point", [(1.0, 1.0), (-0.9, 1.0), (2.0, 4.0)])
