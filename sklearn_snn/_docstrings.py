@@ -82,7 +82,10 @@ PARAMETERS_DOC = """n_layers : int, default=4
 
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``; in
-        ``(0, 1)`` then, and ignored (0 allowed) otherwise. How repeated and
+        ``(0, 1)`` then, and ignored (0 allowed) otherwise. For the classifier
+        the split is stratified by class, except for multilabel targets, where
+        a class has fewer than 2 rows, or where the split is too small to
+        hold every class on both sides. How repeated and
         weighted rows are split is described in
         :mod:`sklearn_snn.training.duplicates`.
 
@@ -101,8 +104,9 @@ PARAMETERS_DOC = """n_layers : int, default=4
         assumes inputs of mean 0 and variance 1). ``"smooth_clip"``: the same,
         then every standardized column passes through
         ``x / sqrt(1 + (x / 3)^2)`` (the identity near 0, never beyond ±3),
-        except columns whose training values are all 0 or 1 (one-hot and
-        indicator columns), which are left as they are (a value beyond 0 and
+        except columns whose training values are 0 and 1, both present (one-hot
+        and indicator columns; a column constant at 0 or 1 is a constant
+        feature), which are left as they are (a value beyond 0 and
         1 at prediction time is clamped to them); heavy tails, rare
         one-hot categories and test rows far outside the training range
         then cannot drive the network far from its fixed point. ``False``:

@@ -54,6 +54,23 @@ def test_multilabel_indicator_targets(classification_data, small_params):
     assert (clf.predict(X) == Y).mean() > 0.85
 
 
+@pytest.mark.parametrize("form", ["minus-one", "two", "sparse-two"])
+def test_multilabel_targets_other_than_zero_one_are_refused(
+    classification_data, small_params, form
+):
+    # scikit-learn reads any two-valued integer matrix as multilabel; the loss
+    # needs 0/1 (with -1/1 it fell without bound and predict gave 0/1 back).
+    X, y = classification_data
+    Y = np.column_stack([y == 0, y == 1, X[:, 0] > 0]).astype(int)
+    bad = {"minus-one": 2 * Y - 1, "two": 2 * Y, "sparse-two": sp.csr_matrix(2 * Y)}[form]
+    with pytest.raises(ValueError, match=r"indicator matrix of 0 and 1, got the values \[(-1|0), "):
+        SNNClassifier(**small_params).fit(X, bad)
+    clf = SNNClassifier(**small_params).partial_fit(X, Y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="indicator matrix of 0 and 1"):
+        clf.partial_fit(X, 2 * Y)
+    assert clf.n_iter_ == 1
+
+
 def test_same_random_state_same_model_bit_for_bit(classification_data, small_params):
     X, y = classification_data
     params = dict(small_params, dropout=0.05)

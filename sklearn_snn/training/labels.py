@@ -5,6 +5,7 @@ Binary targets train one logit, multiclass targets one logit per class
 """
 
 import numpy as np
+from scipy import sparse
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import type_of_target
 
@@ -60,10 +61,27 @@ def encode_labels(binarizer, y):
     -------
     target : ndarray of shape (n_samples,) or (n_samples, n_outputs)
     """
+    if binarizer.y_type_ == "multilabel-indicator":
+        _check_zero_one(y)
     encoded = binarizer.transform(y)
     if binarizer.y_type_ == "multiclass":
         return encoded.argmax(axis=1)
     return encoded.astype(np.float32)
+
+
+def _check_zero_one(y):
+    """Refuse an indicator matrix of other values than 0 and 1 (-1/1, 0/2...).
+
+    scikit-learn reads any two-valued integer matrix as multilabel; the loss
+    needs 0 and 1, and predictions give 0 and 1 back.
+    """
+    values = np.union1d(y.data, [0]) if sparse.issparse(y) else np.unique(np.asarray(y))
+    other = [value for value in values.tolist() if value not in (0, 1)]
+    if other:
+        raise ValueError(
+            "A multilabel target must be an indicator matrix of 0 and 1, got the "
+            f"values {values.tolist()}; map them to 0 and 1 first (e.g. (Y == 1).astype(int))."
+        )
 
 
 def check_known_labels(binarizer, y, reset):
