@@ -10,6 +10,7 @@ indicator column. ``HistGradientBoostingClassifier`` does the same for
 ``category`` columns, so the text columns below are pandas categories, and
 there is no preprocessing code for either of them. ``RandomForestClassifier``
 takes missing numbers but not categories, so it gets the one encoder it needs.
+The example needs pandas (``pip install pandas``) beside the ``[plot]`` extra.
 """
 
 # %%

@@ -166,11 +166,11 @@ print(f"\nTraining loss and validation accuracy by epoch (SGD, lr={LEARNING_RATE
 for name, (losses, accuracies) in curves.items():
     print(f"{name:>5} loss     " + " ".join(f"{value:.3f}" for value in losses[::2]))
     print(f"{'':>5} accuracy " + " ".join(f"{value:.3f}" for value in accuracies[::2]))
-trained = layer_statistics(networks["SELU"], X_valid)
-print(
-    "\nTrained SELU network, last hidden layer: mean "
-    f"{trained['activation_mean'].iloc[-1]:+.3f}, variance {trained['activation_var'].iloc[-1]:.3f}"
+trained = layer_statistics(networks["SELU"], X_valid)  # a DataFrame, or without pandas an array
+last_mean, last_var = (
+    np.asarray(trained[name])[-1] for name in ("activation_mean", "activation_var")
 )
+print(f"\nTrained SELU network, last hidden layer: mean {last_mean:+.3f}, variance {last_var:.3f}")
 
 # %%
 # The figure
