@@ -124,7 +124,9 @@ def paired_differences(scores, model, peer, n_se=2.0):
         One row per dataset, fold and model (``dataset``, ``fold``, ``model``,
         ``score``).
     model, peer : str
-        The two models; folds where either has no score are left out.
+        The two models; folds where either has no score (a failed fit) are
+        left out: failures are judged by the collapse check and listed among
+        a run's errors, not counted as losses here.
     n_se : float, default=2.0
         A win (loss) needs a mean difference above (below) ``n_se`` standard errors.
 
@@ -225,17 +227,18 @@ def friedman(means, models):
     ----------
     means : pandas.DataFrame
         Datasets (rows) by models (columns); datasets where a model has no score
-        are left out.
+        are left out, and models with no score anywhere (failed everywhere).
     models : list of str
         At least three models.
 
     Returns
     -------
     result : dict
-        ``statistic``, ``p_value``, ``n_datasets`` and ``models``; the
-        statistic and p-value are None with fewer than three models or two
-        complete datasets.
+        ``statistic``, ``p_value``, ``n_datasets`` and ``models`` (those
+        tested); the statistic and p-value are None with fewer than three
+        models or two complete datasets.
     """
+    models = [m for m in models if m in means and means[m].notna().any()]
     complete = means[models].dropna() if models else means.iloc[:, :0]
     result = {"statistic": None, "p_value": None, "n_datasets": len(complete)}
     result["models"] = list(models)

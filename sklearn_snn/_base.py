@@ -1,5 +1,6 @@
 """BaseSNN: the parameters, ``fit`` as a recipe of stages, continued fits, prediction."""
 
+import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -7,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -38,6 +40,24 @@ from .training.state import (
     restore_net,
     saved_estimator_state,
 )
+
+
+def revalidated(partial_fit):
+    """Validate the parameters on every call of ``partial_fit``, not only the first.
+
+    scikit-learn's ``_fit_context`` (which this decorator wraps) validates a
+    fitted estimator's ``partial_fit`` parameters no more: ``set_params`` may
+    have changed them since. The global ``skip_parameter_validation`` setting
+    is honoured.
+    """
+
+    @functools.wraps(partial_fit)
+    def checked(self, *args, **kwargs):
+        if hasattr(self, "net_") and not get_config()["skip_parameter_validation"]:
+            self._validate_params()
+        return partial_fit(self, *args, **kwargs)
+
+    return checked
 
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):

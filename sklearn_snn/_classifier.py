@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseSNN
+from ._base import BaseSNN, revalidated
 from ._docstrings import fill_doc
 from .nn.losses import classification_loss
 from .training.class_weight import class_sample_weight
@@ -195,6 +195,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         """
         return self._fit(X, y, sample_weight, partial=False)
 
+    @revalidated
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the network for one epoch on ``X`` and ``y``.
@@ -231,9 +232,6 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         >>> clf.n_iter_
         3
         """
-        # scikit-learn validates the parameters only on a first call; set_params
-        # may have changed them since.
-        self._validate_params()
         if not hasattr(self, "net_") and classes is None:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit, "

@@ -7,7 +7,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
-from ._base import BaseSNN
+from ._base import BaseSNN, revalidated
 from ._docstrings import fill_doc
 from .training.checks import check_finite_outputs
 from .training.standardization import NO_COLUMNS, standardization_statistics
@@ -140,6 +140,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         """
         return self._fit(X, y, sample_weight, partial=False)
 
+    @revalidated
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train the network for one epoch on ``X`` and ``y``.
@@ -174,9 +175,6 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         >>> reg.n_iter_
         2
         """
-        # scikit-learn validates the parameters only on a first call; set_params
-        # may have changed them since.
-        self._validate_params()
         return self._fit(X, y, sample_weight, partial=True)
 
     def predict(self, X):
@@ -210,8 +208,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def _encode_targets(self, y, *, reset, classes):
         if sp.issparse(y):
             raise ValueError(
-                f"{type(self).__name__} takes dense targets, got a sparse {y.format} matrix; "
-                "pass y.toarray()."
+                f"{type(self).__name__} takes dense targets, got a sparse matrix; pass y.toarray()."
             )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

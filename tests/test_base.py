@@ -202,6 +202,16 @@ def test_partial_fit_validates_parameters_set_after_the_first_call(
     assert model.n_iter_ == 1
 
 
+def test_partial_fit_honours_skip_parameter_validation(classification_data, small_params):
+    from sklearn import config_context
+
+    X, y = classification_data
+    model = SNNClassifier(**small_params).partial_fit(X, y, classes=[0, 1, 2])
+    with config_context(skip_parameter_validation=True):
+        model.set_params(tol=-1.0).partial_fit(X, y)  # as scikit-learn's own checks: skipped
+    assert model.n_iter_ == 2
+
+
 def test_partial_fit_refuses_label_smoothing_set_out_of_range(classification_data, small_params):
     X, y = classification_data
     model = SNNClassifier(**small_params).partial_fit(X, y, classes=[0, 1, 2])

@@ -188,6 +188,14 @@ def test_friedman_gets_one_sample_per_model(comparison):
     assert comparison.friedman(_means(rows), ["x", "y"])["p_value"] is None
 
 
+def test_friedman_leaves_out_a_model_that_failed_everywhere(comparison):
+    rows = {f"d{i}": {"x": 0.9 - 0.01 * i, "y": 0.8, "z": 0.7, "failed": np.nan} for i in range(4)}
+    means = _means(rows)
+    with_failed = comparison.friedman(means, ["x", "y", "z", "failed"])
+    assert with_failed == comparison.friedman(means, ["x", "y", "z"])
+    assert with_failed["n_datasets"] == 4 and with_failed["p_value"] is not None
+
+
 def test_wilcoxon_is_signed_and_drops_zero_differences(comparison):
     gains = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06]
     rows = {f"d{i}": {"snn": 0.5 + g, "mlp": 0.5} for i, g in enumerate(gains)}

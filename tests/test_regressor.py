@@ -119,7 +119,7 @@ def test_all_zero_sample_weights_raise(regression_data):
 
 def test_sparse_targets_are_refused_clearly(regression_data):
     X, y = regression_data
-    with pytest.raises(ValueError, match="dense targets, got a sparse csr matrix"):
+    with pytest.raises(ValueError, match="dense targets, got a sparse matrix"):
         SNNRegressor(max_iter=1).fit(X, sp.csr_matrix(np.column_stack([y, y])))
 
 

@@ -571,7 +571,8 @@ def _mixed_values(X, categorical):
         columns = (X[:, [j]].toarray().ravel() for j in range(n_columns))
     else:
         numeric = isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
-        array = X if numeric else np.asarray(X, dtype=object)
+        # np.asarray: a plain array also of an np.matrix, whose columns would be 2-d.
+        array = np.asarray(X) if numeric else np.asarray(X, dtype=object)
         columns = (array[:, j] for j in range(n_columns))
     for j, column in enumerate(columns):
         values[:, j] = _categories(column) if categorical[j] else _as_floats(column, j, X)

@@ -177,6 +177,7 @@ def test_a_declared_column_of_a_number_array_is_read_as_its_spelt_categories():
     categories = encoder.named_transformers_["one_hot"].categories_[0]
     assert list(categories[:4]) == ["0", "1", "2", "3"] and np.isnan(categories[4])
     np.testing.assert_array_equal(encode(encoder, mask, sp.csr_matrix(numbers)), encoded)
+    np.testing.assert_array_equal(encode(encoder, mask, np.matrix(numbers)), encoded)
 
 
 def test_sparse_input_with_missing_values():
