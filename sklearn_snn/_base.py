@@ -238,6 +238,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         X, y = self._validate(X, y, reset=reset, sample_weight=sample_weight)
         target = self._encode_targets(y, reset=reset, classes=classes)
         copies, factor = self._weights(sample_weight, X, y)
+        self._keep_class_weights(y, copies)
         # Sample weights count copies of rows, which the hold-out splits as
         # rows; class weights only weigh the loss (a class of weight 0 is left out).
         kept = copies if factor is None else np.where(factor > 0, copies, 0.0)
@@ -402,7 +403,14 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """
         X, y = self._validate(X, y, reset=False)
         target = self._scale_targets(self._encode_targets(y, reset=False, classes=None))
-        return np.asarray(target), self._sample_weight(None, X, y)
+        return np.asarray(target), self._loss_weight(X, y)
+
+    def _keep_class_weights(self, y, sample_weight):
+        """Keep what class weights the fit's own data gave, for :meth:`_loss_weight`."""
+
+    def _loss_weight(self, X, y):
+        """Weights by which the training loss weighs the rows ``(X, y)``."""
+        return self._sample_weight(None, X, y)
 
     def _sample_weight(self, sample_weight, X, y):
         """Float64 sample weights of the training rows (class weights multiplied in)."""

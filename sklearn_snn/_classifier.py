@@ -9,12 +9,12 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import _num_samples, column_or_1d
 
 from ._base import BaseSNN, revalidated
 from ._docstrings import fill_doc
 from .nn.losses import classification_loss
-from .training.class_weight import class_sample_weight
+from .training.class_weight import balanced_as_dicts, class_sample_weight
 from .training.labels import (
     check_known_labels,
     check_same_classes,
@@ -378,6 +378,24 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         return class_sample_weight(
             self.class_weight, y, self.classes_, sample_weight, multilabel=multilabel
         )
+
+    def _keep_class_weights(self, y, sample_weight):
+        # "balanced" depends on the data: the diagnostics weigh a batch as the
+        # fit's training data did, not by the batch's own balance.
+        self._balanced_class_weight = None
+        if isinstance(self.class_weight, str):
+            multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+            self._balanced_class_weight = balanced_as_dicts(
+                y, self.classes_, sample_weight, multilabel=multilabel
+            )
+
+    def _loss_weight(self, X, y):
+        fitted = getattr(self, "_balanced_class_weight", None)  # None: saved before it existed
+        if not (isinstance(self.class_weight, str) and fitted is not None):
+            return super()._loss_weight(X, y)
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        ones = np.ones(_num_samples(X))
+        return class_sample_weight(fitted, y, self.classes_, ones, multilabel=multilabel)
 
     def _fit_target_scaling(self, target, indices, weights):
         return NO_COLUMNS  # labels are not scaled

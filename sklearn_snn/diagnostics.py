@@ -147,9 +147,8 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     For a fitted estimator the loss is built as in training: ``X`` is
     standardized, ``y`` encoded (and standardized for a regressor), the
     estimator's criterion and class weights applied (``class_weight="balanced"``
-    balances the classes of this batch, as a fit on it would; for those of
-    the training set, ``set_params(class_weight=...)`` them as a dict first),
-    and the classifier's
+    with the weights it gave the last fit's training data, not this batch's
+    balance), and the classifier's
     output layer taken without the temperature that calibrates its
     probabilities (``temperature_``), as training sees it. Vanishing or exploding
     gradients show up as ratios of many orders of magnitude between the

@@ -210,6 +210,34 @@ def test_gradient_statistics_of_an_estimator_follow_the_training_loss(fitted_cla
     np.testing.assert_allclose(statistics["weight_norm"], expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_gradient_statistics_weigh_a_batch_by_the_fits_balanced_class_weights(rng, multilabel):
+    # "balanced" depends on the data: a batch is weighed as the training data
+    # was, not by its own balance.
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] > 0.8).astype(int)  # about 20% positives
+    if multilabel:
+        y = np.column_stack([y, X[:, 1] > 0.0]).astype(int)
+    classifier = SNNClassifier(
+        n_layers=2, n_units=16, n_ensemble=1, max_iter=3, class_weight="balanced", random_state=0
+    ).fit(X, y)
+    written = classifier._balanced_class_weight
+    first = written[0] if multilabel else written
+    assert first[1] == pytest.approx(300 / (2 * (X[:, 0] > 0.8).sum()))
+    batch = np.r_[np.flatnonzero(X[:, 0] > 0.8)[:20], np.flatnonzero(X[:, 0] <= 0.8)[:20]]
+    balanced = gradient_statistics(classifier, X[batch], y[batch])
+    explicit = gradient_statistics(
+        copy.deepcopy(classifier).set_params(class_weight=written), X[batch], y[batch]
+    )
+    np.testing.assert_array_equal(balanced["weight_grad_norm"], explicit["weight_grad_norm"])
+    unweighted = gradient_statistics(
+        copy.deepcopy(classifier).set_params(class_weight=None), X[batch], y[batch]
+    )
+    # The batch is already balanced: weighing it by its own balance would
+    # change nothing, the fit's weights do.
+    assert not np.allclose(balanced["weight_grad_norm"], unweighted["weight_grad_norm"])
+
+
 def test_gradient_statistics_leave_the_estimator_alone(fitted_classifier):
     classifier, X, y = fitted_classifier
     module = classifier.module_

@@ -77,6 +77,38 @@ def class_sample_weight(class_weight, y, classes, sample_weight, *, multilabel):
     return weight
 
 
+def balanced_as_dicts(y, classes, sample_weight, *, multilabel):
+    """The weights ``"balanced"`` gives these targets, as :func:`class_sample_weight` takes them.
+
+    Parameters
+    ----------
+    y : ndarray or sparse matrix of shape (n_samples,) or (n_samples, n_labels)
+        Class labels, all among ``classes``, or a binary indicator matrix.
+    classes : ndarray of shape (n_classes,)
+        The model's classes, sorted.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative sample weights.
+    multilabel : bool
+        Whether ``y`` is a binary indicator matrix with a column per class.
+
+    Returns
+    -------
+    class_weight : dict or list of dict
+        ``{label: weight}``, or for multilabel targets one ``{0: w0, 1: w1}``
+        per label.
+    """
+    if multilabel:
+        y = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        columns = [(y[:, j].astype(int), np.array([0, 1])) for j in range(y.shape[1])]
+    else:
+        columns = [(np.searchsorted(classes, np.ravel(y)), classes)]
+    written = []
+    for codes, column_classes in columns:
+        weights = _per_class("balanced", column_classes, codes, sample_weight)
+        written.append(dict(zip(column_classes.tolist(), weights.tolist(), strict=True)))
+    return written if multilabel else written[0]
+
+
 def _per_class(spec, classes, codes, sample_weight):
     """The weight of each of ``classes``."""
     labels = classes.tolist()
