@@ -59,6 +59,7 @@ from .columns import (
     column_kinds,
     declares_categories,
 )
+from .numpy_output import numpy_output
 from .state import draw_seed
 from .weighted_means import column_means, missing_per_column, positive_rows, weigh_imputer_means
 
@@ -211,6 +212,7 @@ def target_type(y, regression):
     return kind if kind in ("binary", "multiclass") else None
 
 
+@numpy_output
 def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sample_weight=None):
     """Learn the encoding of ``X`` (and ``y`` for target encoding); return it and ``X`` encoded.
 
@@ -309,6 +311,7 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     return transformer, full
 
 
+@numpy_output
 def encode(encoder, categorical, X, fill=None):
     """Encode ``X`` with the encoder of :func:`fit_encoder`.
 

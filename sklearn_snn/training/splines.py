@@ -15,6 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import SplineTransformer
 
+from .numpy_output import numpy_output
+
 DEGREE = 3
 # spline_knots="auto": this many knots, where at most AUTO_MAX_COLUMNS columns
 # qualify. Wider data gained nothing in the benchmark (docs/accuracy.md) and
@@ -62,6 +64,7 @@ class SplineFeatures:
         """
         return sum(len(k) + DEGREE - 1 for k in self.base_knots)
 
+    @numpy_output
     def transform(self, X):
         """``X`` with the basis columns of :attr:`columns` joined on the right.
 
@@ -97,6 +100,7 @@ class SplineFeatures:
         return {"columns": self.columns.copy(), "knots": [k.copy() for k in self.base_knots]}
 
 
+@numpy_output
 def fit_splines(X, indices, weights, spline_knots):
     """Learn the spline bases of ``X[indices]``, or None where there are none.
 

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_sample_weight
 
-from sklearn_snn.training.class_weight import class_sample_weight
+from sklearn_snn.training.class_weight import balanced_as_dicts, class_sample_weight
 
 
 @pytest.fixture
@@ -33,6 +33,25 @@ def test_dict_gives_each_sample_its_class_weight_and_unlisted_classes_one(labels
 def test_balanced_is_sklearns_balanced_sample_weight(labels):
     np.testing.assert_allclose(
         _weights("balanced", labels), compute_sample_weight("balanced", labels), rtol=1e-15
+    )
+
+
+def test_balanced_written_out_weighs_as_balanced(labels, rng):
+    classes = np.array(["a", "b", "c", "d"])  # "d" absent: weight 0, as balanced gives it
+    weight = rng.integers(1, 4, size=100).astype(float)
+    written = balanced_as_dicts(labels, classes, weight, multilabel=False)
+    assert set(written) == {"a", "b", "c", "d"} and written["d"] == 0.0
+    for label in "abc":  # each present class then carries a third of the total weight
+        share = weight[labels == label].sum() * written[label]
+        assert share == pytest.approx(weight.sum() / 3, rel=1e-12)
+    np.testing.assert_array_equal(
+        _weights(written, labels, classes, weight), _weights("balanced", labels, classes, weight)
+    )
+    Y = np.column_stack([labels == "a", labels != "c"]).astype(int)
+    per_label = balanced_as_dicts(Y, np.array([0, 1]), weight, multilabel=True)
+    np.testing.assert_array_equal(
+        class_sample_weight(per_label, Y, np.array([0, 1]), weight, multilabel=True),
+        class_sample_weight("balanced", Y, np.array([0, 1]), weight, multilabel=True),
     )
 
 
