@@ -14,7 +14,7 @@ from sklearn.utils.validation import _num_samples, column_or_1d
 from ._base import BaseSNN, revalidated
 from ._docstrings import fill_doc
 from .nn.losses import classification_loss
-from .training.class_weight import balanced_as_dicts, class_sample_weight
+from .training.class_weight import as_class_weight, balanced_per_class, class_sample_weight
 from .training.labels import (
     check_known_labels,
     check_same_classes,
@@ -385,7 +385,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         self._balanced_class_weight = None
         if isinstance(self.class_weight, str):
             multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
-            self._balanced_class_weight = balanced_as_dicts(
+            self._balanced_class_weight = balanced_per_class(
                 y, self.classes_, sample_weight, multilabel=multilabel
             )
 
@@ -394,8 +394,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if not (isinstance(self.class_weight, str) and fitted is not None):
             return super()._loss_weight(X, y)
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        spec = as_class_weight(fitted, self.classes_, multilabel=multilabel)
         ones = np.ones(_num_samples(X))
-        return class_sample_weight(fitted, y, self.classes_, ones, multilabel=multilabel)
+        return class_sample_weight(spec, y, self.classes_, ones, multilabel=multilabel)
 
     def _fit_target_scaling(self, target, indices, weights):
         return NO_COLUMNS  # labels are not scaled

@@ -14,6 +14,7 @@ from sklearn_snn import SelfNormalizingNetwork, SNNClassifier, SNNRegressor
 from sklearn_snn.diagnostics import gradient_statistics, layer_statistics, plot_layer_statistics
 from sklearn_snn.nn.ensemble import SelfNormalizingEnsemble
 from sklearn_snn.theory import selu_parameters
+from sklearn_snn.training.class_weight import as_class_weight
 from sklearn_snn.training.temperature import fold_temperature
 
 LAYER_COLUMNS = [
@@ -221,9 +222,11 @@ def test_gradient_statistics_weigh_a_batch_by_the_fits_balanced_class_weights(rn
     classifier = SNNClassifier(
         n_layers=2, n_units=16, n_ensemble=1, max_iter=3, class_weight="balanced", random_state=0
     ).fit(X, y)
-    written = classifier._balanced_class_weight
-    first = written[0] if multilabel else written
-    assert first[1] == pytest.approx(300 / (2 * (X[:, 0] > 0.8).sum()))
+    fitted = classifier._balanced_class_weight
+    assert (fitted[0] if multilabel else fitted)[1] == pytest.approx(
+        300 / (2 * (X[:, 0] > 0.8).sum())
+    )
+    written = as_class_weight(fitted, classifier.classes_, multilabel=multilabel)
     batch = np.r_[np.flatnonzero(X[:, 0] > 0.8)[:20], np.flatnonzero(X[:, 0] <= 0.8)[:20]]
     balanced = gradient_statistics(classifier, X[batch], y[batch])
     explicit = gradient_statistics(
@@ -236,6 +239,21 @@ def test_gradient_statistics_weigh_a_batch_by_the_fits_balanced_class_weights(rn
     # The batch is already balanced: weighing it by its own balance would
     # change nothing, the fit's weights do.
     assert not np.allclose(balanced["weight_grad_norm"], unweighted["weight_grad_norm"])
+
+
+def test_balanced_class_weights_of_bool_labels_survive_skops(rng):
+    sio = pytest.importorskip("skops.io")
+    X = rng.normal(size=(200, 4))
+    y = X[:, 0] > 0.8
+    classifier = SNNClassifier(
+        n_layers=2, n_units=8, n_ensemble=1, max_iter=3, class_weight="balanced", random_state=0
+    ).fit(X, y)
+    data = sio.dumps(classifier)
+    loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+    np.testing.assert_array_equal(
+        gradient_statistics(loaded, X[:40], y[:40])["weight_grad_norm"],
+        gradient_statistics(classifier, X[:40], y[:40])["weight_grad_norm"],
+    )
 
 
 def test_gradient_statistics_leave_the_estimator_alone(fitted_classifier):

@@ -77,8 +77,8 @@ def class_sample_weight(class_weight, y, classes, sample_weight, *, multilabel):
     return weight
 
 
-def balanced_as_dicts(y, classes, sample_weight, *, multilabel):
-    """The weights ``"balanced"`` gives these targets, as :func:`class_sample_weight` takes them.
+def balanced_per_class(y, classes, sample_weight, *, multilabel):
+    """The weight ``"balanced"`` gives each class of these targets.
 
     Parameters
     ----------
@@ -93,20 +93,43 @@ def balanced_as_dicts(y, classes, sample_weight, *, multilabel):
 
     Returns
     -------
-    class_weight : dict or list of dict
-        ``{label: weight}``, or for multilabel targets one ``{0: w0, 1: w1}``
-        per label.
+    weights : ndarray of shape (n_classes,) or (n_labels, 2)
+        In the order of ``classes``; for multilabel targets the weights of
+        0 and 1 for each label. Plain arrays, which every persistence format
+        keeps (a dict keyed by ``False`` and ``True`` does not survive skops).
     """
     if multilabel:
         y = y.toarray() if sparse.issparse(y) else np.asarray(y)
-        columns = [(y[:, j].astype(int), np.array([0, 1])) for j in range(y.shape[1])]
-    else:
-        columns = [(np.searchsorted(classes, np.ravel(y)), classes)]
-    written = []
-    for codes, column_classes in columns:
-        weights = _per_class("balanced", column_classes, codes, sample_weight)
-        written.append(dict(zip(column_classes.tolist(), weights.tolist(), strict=True)))
-    return written if multilabel else written[0]
+        binary = np.array([0, 1])
+        return np.array(
+            [
+                _per_class("balanced", binary, y[:, j].astype(int), sample_weight)
+                for j in range(y.shape[1])
+            ]
+        )
+    return _per_class("balanced", classes, np.searchsorted(classes, np.ravel(y)), sample_weight)
+
+
+def as_class_weight(weights, classes, *, multilabel):
+    """:func:`balanced_per_class`'s weights as a ``class_weight`` that gives them.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_classes,) or (n_labels, 2)
+        From :func:`balanced_per_class`.
+    classes : ndarray of shape (n_classes,)
+        The model's classes, sorted.
+    multilabel : bool
+        Whether the weights are per label.
+
+    Returns
+    -------
+    class_weight : dict or list of dict
+        ``{label: weight}``, or one ``{0: w0, 1: w1}`` per label.
+    """
+    if multilabel:
+        return [dict(zip([0, 1], row.tolist(), strict=True)) for row in weights]
+    return dict(zip(classes.tolist(), weights.tolist(), strict=True))
 
 
 def _per_class(spec, classes, codes, sample_weight):

@@ -5,7 +5,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_sample_weight
 
-from sklearn_snn.training.class_weight import balanced_as_dicts, class_sample_weight
+from sklearn_snn.training.class_weight import (
+    as_class_weight,
+    balanced_per_class,
+    class_sample_weight,
+)
 
 
 @pytest.fixture
@@ -39,7 +43,9 @@ def test_balanced_is_sklearns_balanced_sample_weight(labels):
 def test_balanced_written_out_weighs_as_balanced(labels, rng):
     classes = np.array(["a", "b", "c", "d"])  # "d" absent: weight 0, as balanced gives it
     weight = rng.integers(1, 4, size=100).astype(float)
-    written = balanced_as_dicts(labels, classes, weight, multilabel=False)
+    written = as_class_weight(
+        balanced_per_class(labels, classes, weight, multilabel=False), classes, multilabel=False
+    )
     assert set(written) == {"a", "b", "c", "d"} and written["d"] == 0.0
     for label in "abc":  # each present class then carries a third of the total weight
         share = weight[labels == label].sum() * written[label]
@@ -48,7 +54,10 @@ def test_balanced_written_out_weighs_as_balanced(labels, rng):
         _weights(written, labels, classes, weight), _weights("balanced", labels, classes, weight)
     )
     Y = np.column_stack([labels == "a", labels != "c"]).astype(int)
-    per_label = balanced_as_dicts(Y, np.array([0, 1]), weight, multilabel=True)
+    binary = np.array([0, 1])
+    per_label = as_class_weight(
+        balanced_per_class(Y, binary, weight, multilabel=True), binary, multilabel=True
+    )
     np.testing.assert_array_equal(
         class_sample_weight(per_label, Y, np.array([0, 1]), weight, multilabel=True),
         class_sample_weight("balanced", Y, np.array([0, 1]), weight, multilabel=True),
