@@ -34,6 +34,15 @@ def test_dict_gives_each_sample_its_class_weight_and_unlisted_classes_one(labels
     )
 
 
+def test_zero_one_keys_weigh_boolean_labels(rng):
+    # docs/saving_models.md advises them: skops drops the False key of a dict.
+    labels = rng.random(50) < 0.3
+    np.testing.assert_array_equal(
+        _weights({0: 3.0, 1: 1.0}, labels), _weights({False: 3.0, True: 1.0}, labels)
+    )
+    assert set(_weights({0: 3.0, 1: 1.0}, labels)) == {1.0, 3.0}
+
+
 def test_balanced_is_sklearns_balanced_sample_weight(labels):
     np.testing.assert_allclose(
         _weights("balanced", labels), compute_sample_weight("balanced", labels), rtol=1e-15
