@@ -12,6 +12,10 @@ from ._docstrings import fill_doc
 from .training.checks import check_finite_outputs
 from .training.standardization import NO_COLUMNS, standardization_statistics
 
+# Targets whose values lie within this many units in the last place of their
+# largest magnitude are constant up to rounding (0.1 + 0.2 beside 0.3: one).
+_ROUNDING_ULPS = 16
+
 
 @fill_doc
 class SNNRegressor(RegressorMixin, BaseSNN):
@@ -23,8 +27,10 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     or ``"smooth_clip"``) the targets are standardized for training as well, and predictions come
     back in the original units. A target that was constant in every training
     row (of every fit so far, for continued fits) is predicted as that value;
-    with ``standardize``, one constant up to rounding (0.1 + 0.2 beside 0.3)
-    as its weighted mean.
+    with ``standardize``, one constant up to rounding (its values within 16
+    units in the last place of each other, as 0.1 + 0.2 beside 0.3) as its
+    weighted mean. A target that varies by more is learned, however small
+    its spread beside its mean (1e14 + 5 * x).
 
     Parameters
     ----------
@@ -230,7 +236,20 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         self._target_mean, self._target_scale, unscaled = standardization_statistics(
             target, indices, weights, "Target(s)"
         )
-        return unscaled
+        # StandardScaler leaves a column unscaled whose spread is small beside its
+        # mean (below about n * eps * |mean|: 11 for 500 rows near 1e14). Only one
+        # constant up to rounding is predicted as its mean (_note_targets); one
+        # that varies by more is scaled by its own spread, so its signal is learned.
+        rows = target[indices][:, unscaled]
+        varies = np.ptp(rows, axis=0) > _ROUNDING_ULPS * np.spacing(np.max(np.abs(rows), axis=0))
+        if varies.any():
+            columns = unscaled[varies]
+            share = weights / weights.sum()
+            centred = target[indices][:, columns] - self._target_mean[columns]
+            spread = np.sqrt(share @ centred**2)
+            self._target_scale = self._target_scale.copy()
+            self._target_scale[columns] = spread
+        return unscaled[~varies]
 
     def _scale_targets(self, target):
         return (target - self._target_mean) / self._target_scale
@@ -293,7 +312,12 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def _score_raw(self, target, raw, weight):
         if len(target) < 2:  # R² is undefined; early stopping reads the loss anyway
             return float("nan")
-        return r2_score(target, raw, sample_weight=weight)
+        # In the targets' units, of what predict would answer (constant targets
+        # as their value), as score computes it.
+        mean, scale = self._output_scaling()
+        truth = np.asarray(target, dtype=np.float64) * self._target_scale + self._target_mean
+        prediction = np.asarray(raw, dtype=np.float64) * scale + mean
+        return r2_score(truth, prediction, sample_weight=weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -237,14 +237,39 @@ def test_a_target_constant_up_to_rounding_is_predicted_as_its_mean(regression_da
     assert np.ptp(reg.predict(X)[:, 1]) > 1.0
 
     # As constant as the first fit's rows: kept through continued fits of any size.
-    eps = np.finfo(np.float64).eps
-    offset = 1e6 + 0.5 * len(y) * eps * 1e6 * rng.normal(size=len(y))
+    offset = 1e6 + np.spacing(1e6) * rng.integers(-8, 9, size=len(y))  # within 16 ulps
     reg = SNNRegressor(**small_params).fit(X, offset)
     first = reg.predict(X)
     np.testing.assert_allclose(first, 1e6, rtol=1e-12)
     reg.set_params(warm_start=True).fit(X, offset)
     reg.partial_fit(X[:5], offset[:5])
     np.testing.assert_array_equal(reg.predict(X), first)
+
+
+@pytest.mark.parametrize("offset, slope", [(1e14, 5.0), (1e13, 1.0), (1e6, 1e-6)])
+def test_a_target_varying_by_far_more_than_rounding_is_learned(offset, slope):
+    # StandardScaler leaves such a column unscaled (its spread is below
+    # n * eps * |mean|); it must be learned, not predicted as its mean.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 2))
+    y = offset + slope * X[:, 0]
+    reg = SNNRegressor(
+        n_layers=2, n_units=16, n_ensemble=1, max_iter=100, spline_knots=None, random_state=0
+    ).fit(X, y)
+    assert reg.score(X, y) > 0.9
+    assert reg.best_validation_score_ > 0.9  # the validation R² of what predict answers
+
+
+def test_validation_scores_are_those_of_the_predictions_for_constant_targets(regression_data):
+    X, y = regression_data
+    settings = dict(n_layers=2, n_units=16, n_ensemble=1, max_iter=20, random_state=0)
+    constant = np.full(len(y), 3.0)
+    assert SNNRegressor(**settings).fit(X, constant).best_validation_score_ == 1.0
+    both = np.column_stack([y, constant])
+    reg = SNNRegressor(**settings).fit(X, both)
+    # Uniform average over the two outputs: the constant one is predicted exactly
+    # (its raw output, scored against standardized zeros, gave about 0.5 in all).
+    assert reg.best_validation_score_ > 0.75
 
 
 def test_partial_fit_warns_that_a_zero_one_column_of_the_first_batch_is_clamped(small_params):
