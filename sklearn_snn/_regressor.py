@@ -27,10 +27,12 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     or ``"smooth_clip"``) the targets are standardized for training as well, and predictions come
     back in the original units. A target that was constant in every training
     row (of every fit so far, for continued fits) is predicted as that value;
-    with ``standardize``, one constant up to rounding (its values within 16
-    units in the last place of each other, as 0.1 + 0.2 beside 0.3) as its
-    weighted mean. A target that varies by more is learned, however small
-    its spread beside its mean (1e14 + 5 * x).
+    with ``standardize``, one constant up to rounding as its weighted mean:
+    one whose spread is too small beside its mean for the standardization
+    (below about ``n * eps * |mean|``) and whose values lie within 16 units
+    in the last place of each other (0.1 + 0.2 beside 0.3). A target of such
+    a small spread that varies by more (1e14 + 5 * x) is scaled by its own
+    spread and learned.
 
     Parameters
     ----------
@@ -240,12 +242,12 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         # mean (below about n * eps * |mean|: 11 for 500 rows near 1e14). Only one
         # constant up to rounding is predicted as its mean (_note_targets); one
         # that varies by more is scaled by its own spread, so its signal is learned.
-        rows = target[indices][:, unscaled]
+        rows = target[np.ix_(indices, unscaled)]
         varies = np.ptp(rows, axis=0) > _ROUNDING_ULPS * np.spacing(np.max(np.abs(rows), axis=0))
         if varies.any():
             columns = unscaled[varies]
             share = weights / weights.sum()
-            centred = target[indices][:, columns] - self._target_mean[columns]
+            centred = rows[:, varies] - self._target_mean[columns]
             spread = np.sqrt(share @ centred**2)
             self._target_scale = self._target_scale.copy()
             self._target_scale[columns] = spread

@@ -148,7 +148,8 @@ def gradient_statistics(estimator_or_module, X, y, criterion=None):
     standardized, ``y`` encoded (and standardized for a regressor), the
     estimator's criterion and class weights applied (``class_weight="balanced"``
     with the weights it gave the last fit's training data, not this batch's
-    balance), and the classifier's
+    balance; a model saved before they were kept, or set to ``"balanced"``
+    after its fit, balances the batch), and the classifier's
     output layer taken without the temperature that calibrates its
     probabilities (``temperature_``), as training sees it. Vanishing or exploding
     gradients show up as ratios of many orders of magnitude between the
