@@ -208,8 +208,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         dtype('float64')
         """
         raw = self._predict_raw(X)  # checks that the model is fitted
-        mean, scale = self._output_scaling()
-        prediction = raw * scale + mean
+        prediction = self._in_target_units(raw)
         check_finite_outputs(prediction, "predictions")
         return prediction.ravel() if self._target_1d else prediction
 
@@ -316,10 +315,14 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             return float("nan")
         # In the targets' units, of what predict would answer (constant targets
         # as their value), as score computes it.
-        mean, scale = self._output_scaling()
         truth = np.asarray(target, dtype=np.float64) * self._target_scale + self._target_mean
-        prediction = np.asarray(raw, dtype=np.float64) * scale + mean
+        prediction = self._in_target_units(np.asarray(raw, dtype=np.float64))
         return r2_score(truth, prediction, sample_weight=weight)
+
+    def _in_target_units(self, raw):
+        """The network's raw outputs as predictions (:meth:`_output_scaling`)."""
+        mean, scale = self._output_scaling()
+        return raw * scale + mean
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

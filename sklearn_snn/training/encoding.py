@@ -294,10 +294,13 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     # Target encoding cross-fits on folds drawn by row position: fitted on the
     # rows in an order fixed by their content, the encoding (and with it the
     # model) does not depend on the order the rows came in.
-    order = _content_order(learned, fit_y) if targeted else np.arange(len(learned))
-    fitted = transformer.fit_transform(learned[order], None if fit_y is None else fit_y[order])
-    encoded = np.empty(fitted.shape, dtype=np.float64)
-    encoded[order] = fitted
+    if targeted:
+        order = _content_order(learned, fit_y)
+        fitted = transformer.fit_transform(learned[order], fit_y[order])
+        encoded = np.empty(fitted.shape, dtype=np.float64)
+        encoded[order] = fitted
+    else:
+        encoded = transformer.fit_transform(learned, fit_y).astype(np.float64)
     if len(numeric) and weigh_imputer_means(
         transformer.named_transformers_["numeric"], numbers, sample_weight, keep
     ):
@@ -533,12 +536,11 @@ def _missing_as_nan(X):
     elif isinstance(X, pd.DataFrame):
         given = X
         for position in [i for i, dtype in enumerate(X.dtypes) if dtype == np.dtype(object)]:
-            column = X.iloc[:, position].to_numpy(copy=True)
+            column = X.iloc[:, position].to_numpy()
             found = is_na(column).astype(bool)
-            if found.any():
+            if found.any():  # copied only then
                 X = X.copy() if X is given else X
-                column[found] = np.nan
-                X.isetitem(position, column)
+                X.isetitem(position, np.where(found, np.nan, column))
     return X
 
 
