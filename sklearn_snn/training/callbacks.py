@@ -9,7 +9,7 @@ import math
 from copy import deepcopy
 
 import torch
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 
 from ..nn.inference import chunk_rows
 from ..nn.modes import evaluation_mode
@@ -152,8 +152,47 @@ def evaluation_loss(net, data, n_rows=1024):
     return loss if math.isfinite(loss) else math.inf
 
 
-class MarkedEarlyStopping(EarlyStopping):
-    """skorch's ``EarlyStopping`` that also records ``<monitor>_best`` in the history.
+class LoggedEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` whose ``verbose`` log shows the epoch it stops on.
+
+    skorch runs ``PrintLog`` after every other callback, so the
+    ``KeyboardInterrupt`` that ends the fit would skip the last epoch's row.
+    This stopper prints that row itself, before its message saying why it
+    stopped.
+
+    Parameters
+    ----------
+    **kwargs
+        Those of :class:`skorch.callbacks.EarlyStopping`.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        self._held_messages = []
+        try:
+            self._judge_epoch(net, **kwargs)
+        except KeyboardInterrupt:
+            for _, callback in net.callbacks_:
+                if isinstance(callback, PrintLog):
+                    callback.on_epoch_end(net, **kwargs)
+            raise
+        finally:
+            held, self._held_messages = self._held_messages, None
+            for text, verbose in held:
+                super()._sink(text, verbose)
+
+    def _judge_epoch(self, net, **kwargs):
+        super().on_epoch_end(net, **kwargs)
+
+    def _sink(self, text, verbose):
+        held = getattr(self, "_held_messages", None)
+        if held is None:
+            super()._sink(text, verbose)
+        else:
+            held.append((text, verbose))
+
+
+class MarkedEarlyStopping(LoggedEarlyStopping):
+    """Early stopping that also records ``<monitor>_best`` in the history.
 
     The epochs it counts as improvements (by more than its threshold) are
     marked, so that ``verbose`` logs highlight the epoch whose weights
@@ -166,10 +205,10 @@ class MarkedEarlyStopping(EarlyStopping):
         Those of :class:`skorch.callbacks.EarlyStopping`.
     """
 
-    def on_epoch_end(self, net, **kwargs):
+    def _judge_epoch(self, net, **kwargs):
         epoch = net.history[-1, "epoch"]
         try:
-            super().on_epoch_end(net, **kwargs)
+            super()._judge_epoch(net, **kwargs)
         finally:  # also on the epoch that stops the fit
             net.history.record(f"{self.monitor}_best", self.best_epoch_ == epoch)
 
@@ -241,7 +280,7 @@ def fit_callbacks(
     if early_stopping is not None:
         validation = early_stopping == "validation"
         selecting = validation and scheduler is not None
-        stopper = (EarlyStopping if selecting else MarkedEarlyStopping)(
+        stopper = (LoggedEarlyStopping if selecting else MarkedEarlyStopping)(
             monitor="valid_loss" if validation else "train_loss",
             patience=patience,
             threshold=tol,

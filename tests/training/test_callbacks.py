@@ -337,3 +337,27 @@ def test_early_stopping_marks_the_epochs_that_improved(binary_data, early_stoppi
         expected.append(bool(loss < best - tol))
         best = loss if expected[-1] else best
     assert marked == expected and marked[0] and not all(marked) and clf.n_iter_ < 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"early_stopping": True},
+        {"early_stopping": False},
+        {"early_stopping": True, "learning_rate_schedule": "one_cycle"},
+    ],
+)
+def test_verbose_log_shows_the_epoch_the_fit_stops_on(binary_data, capsys, params):
+    # skorch prints the epoch log after every other callback, so the stopper
+    # that ends the fit would skip the last epoch's row.
+    X, y = binary_data
+    clf = SNNClassifier(
+        n_layers=2, n_units=16, n_ensemble=1, max_iter=200, n_iter_no_change=3,
+        learning_rate=0.01, batch_size=32, verbose=1, random_state=0, **params,
+    ).fit(X, y)  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    stop = next(i for i, line in enumerate(lines) if line.startswith("Stopping since"))
+    assert clf.n_iter_ < 200
+    assert lines[stop - 1].split()[0] == str(clf.n_iter_)
+    rows = [line.split()[0] for line in lines[:stop] if line.split()[0].isdigit()]
+    assert rows == [str(epoch) for epoch in range(1, clf.n_iter_ + 1)]
