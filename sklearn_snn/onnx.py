@@ -251,8 +251,8 @@ def _convert_classifier(scope, operator, container):
     logits = _network(graph, estimator, operator.inputs[0].full_name)
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     # raw_scores: decision_function in place of the probabilities, as
-    # CalibratedClassifierCV's converter asks of the classifiers it calibrates.
-    raw_scores = scope.get_options(estimator, {"raw_scores": False})["raw_scores"]
+    # CalibratedClassifierCV's and the stacking converters ask of their classifiers.
+    raw_scores = container.get_options(estimator, {"raw_scores": False})["raw_scores"]
     kind = estimator._label_binarizer.y_type_
     if kind == "multilabel-indicator":
         probabilities = graph.node("Sigmoid", [logits])

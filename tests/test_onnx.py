@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_multilabel_classification
-from sklearn.ensemble import VotingRegressor
+from sklearn.ensemble import StackingClassifier, VotingRegressor
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -192,6 +192,23 @@ def test_inside_calibration_and_voting(classification_data, regression_data, sma
     voting.fit(X, y)
     (prediction,) = run_onnx(voting, X)
     np.testing.assert_allclose(prediction.ravel(), voting.predict(X), atol=1e-5 * y.std())
+
+
+@pytest.mark.parametrize("stack_method", ["decision_function", "predict_proba"])
+def test_inside_stacking(classification_data, small_params, stack_method):
+    # The stacking converter asks for decision_function through the container's
+    # options: the final estimator must see logits then, not probabilities.
+    X, y = classification_data
+    X = X.astype(np.float32)
+    stack = StackingClassifier(
+        [("snn", SNNClassifier(**small_params))],
+        final_estimator=LogisticRegression(),
+        cv=2,
+        stack_method=stack_method,
+    ).fit(X, y)
+    label, proba = run_onnx(stack, X, NO_ZIPMAP)
+    np.testing.assert_allclose(proba, stack.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(label, stack.predict(X))
 
 
 def test_wrong_number_of_features_fails_clearly(classification_data, small_params):
