@@ -473,8 +473,9 @@ def alpha_dropout_parameters(rate, mean=0.0, var=1.0, alpha=SELU_ALPHA, lambda_=
     keep = 1.0 - rate
     saturation = -lambda_ * alpha
     dropped_mean = keep * mean + rate * saturation
-    dropped_second_moment = keep * (var + mean**2) + rate * saturation**2
-    dropped_var = dropped_second_moment - dropped_mean**2
+    # The mixture's variance in closed form: E[x²] - E[x]² cancels for a mean
+    # near the saturation value and a small variance.
+    dropped_var = keep * var + keep * rate * (mean - saturation) ** 2
     a = math.sqrt(var / dropped_var)
     b = mean - a * dropped_mean
     return float(a), float(b)

@@ -215,6 +215,15 @@ def test_alpha_dropout_correction_keeps_mean_and_variance(fixed_point, rate):
     _assert_close_to_sample(through_layer, mean, var)
 
 
+@pytest.mark.parametrize("var", [1e-12, 1e-20])
+def test_alpha_dropout_parameters_at_the_saturation_value(var):
+    # Activations all near -lambda * alpha: dropping them changes nothing but
+    # the spread, so a = 1 / sqrt(keep) exactly, without cancellation.
+    a, b = alpha_dropout_parameters(0.5, -SELU_LAMBDA * SELU_ALPHA, var)
+    np.testing.assert_allclose(a, math.sqrt(2.0), rtol=1e-12)
+    np.testing.assert_allclose(b, -SELU_LAMBDA * SELU_ALPHA * (1 - a), rtol=1e-12)
+
+
 def test_moment_map_is_stable_for_large_arguments():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
