@@ -139,6 +139,9 @@ def fit_splines(X, indices, weights, spline_knots):
     if columns is None or not len(columns):
         return None
     n_knots = AUTO_KNOTS if auto else int(spline_knots)
+    # Only ratios matter: scaled so that equal weights are exactly 1, which the
+    # weighted quantiles sum without rounding, as they do counts of copies.
+    weights = weights / np.min(weights)
     knots = []
     for column in columns:
         values = _column(rows, column, row_indices)

@@ -63,6 +63,17 @@ def test_weights_move_the_knots(mixed_columns):
     assert np.median(weighted[3:-3]) > np.median(plain[3:-3])
 
 
+@pytest.mark.parametrize("weight", [0.1, 0.2, 1.1, 1e-6])
+def test_equal_weights_give_the_unweighted_knots(weight):
+    # Equal weights other than 1 summed with rounding, which moved a quantile
+    # knot to the neighbouring value.
+    X = np.random.default_rng(0).normal(size=(300, 1))
+    rows = np.arange(300)
+    unweighted = fit_splines(X, rows, np.ones(300), 10).base_knots
+    weighted = fit_splines(X, rows, np.full(300, weight), 10).base_knots
+    np.testing.assert_array_equal(weighted[0], unweighted[0])
+
+
 def test_far_values_get_the_basis_of_the_nearest_extreme(mixed_columns):
     splines = fit_all(mixed_columns, 6)
     lowest, highest = mixed_columns.min(axis=0), mixed_columns.max(axis=0)
