@@ -42,7 +42,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
     class_weight : dict, list of dict, "balanced" or None, default=None
         Weights of the classes in the loss, multiplied into ``sample_weight``:
-        a dict ``{{label: weight}}`` (classes it leaves out weigh 1), or for
+        a dict ``{{label: weight}}`` (classes it leaves out weigh 1; as in
+        scikit-learn, keys for labels the data lack are allowed only when it
+        gives every class a weight), or for
         multilabel targets a list of one dict ``{{0: weight, 1: weight}}`` per
         label, whose weights multiply. ``"balanced"`` weights each class
         inversely to its frequency in ``fit``'s data, counted with

@@ -222,8 +222,15 @@ def test_class_weight_dict_holds_for_batches_without_a_class(classification_data
     by_class.partial_fit(X[two], y[two])
     by_sample.partial_fit(X[two], y[two], sample_weight=np.where(y[two] == 1, 5.0, 1.0))
     np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
-    with pytest.raises(ValueError, match=r"keys that are not classes: \[3\]"):
+    with pytest.raises(ValueError, match=r"keys that are not classes: \[3\], and no weight"):
         SNNClassifier(**small_params, class_weight={3: 2.0}).fit(X, y)
+    # As in scikit-learn, a key for a class the data lack (a cross-validation
+    # fold without a rare class) is fine when every class has its weight.
+    extra = SNNClassifier(**small_params, class_weight={0: 1.0, 1: 5.0, 2: 2.0, 3: 9.0})
+    exact = SNNClassifier(**small_params, class_weight={0: 1.0, 1: 5.0, 2: 2.0})
+    np.testing.assert_array_equal(
+        extra.fit(X, y).predict_proba(X), exact.fit(X, y).predict_proba(X)
+    )
     for bad in (-1.0, np.nan, np.inf):
         with pytest.raises(ValueError, match="values must be finite and non-negative"):
             SNNClassifier(**small_params, class_weight={0: bad}).fit(X, y)

@@ -145,11 +145,14 @@ def _per_class(spec, classes, codes, sample_weight):
         per_class = np.zeros(len(classes))
         per_class[present] = totals.sum() / (present.sum() * totals[present])
         return per_class
+    # scikit-learn's rule: keys for classes the data lack (a fold without a
+    # rare class) are fine as long as every class has its weight.
     unknown = set(spec) - set(labels)
-    if unknown:
+    unweighted = [label for label in labels if label not in spec]
+    if unknown and unweighted:
         raise ValueError(
-            f"class_weight has keys that are not classes: {sorted(unknown, key=repr)}; "
-            f"the classes are {labels}."
+            f"class_weight has keys that are not classes: {sorted(unknown, key=repr)}, "
+            f"and no weight for the classes {unweighted}; the classes are {labels}."
         )
     weights = np.array([spec.get(label, 1.0) for label in labels], dtype=np.float64)
     if not (np.isfinite(weights) & (weights >= 0)).all():

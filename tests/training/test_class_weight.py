@@ -132,7 +132,11 @@ def test_multilabel_errors(class_weight, message):
     ("class_weight", "message"),
     [
         ([{0: 1.0}], "list of dicts is for multilabel targets"),
-        ({"d": 2.0, 0: 1.0}, r"not classes: \['d', 0\]; the classes are \['a', 'b', 'c'\]\.$"),
+        (
+            {"d": 2.0, 0: 1.0, "a": 1.0},
+            r"not classes: \['d', 0\], and no weight for the classes \['b', 'c'\]; "
+            r"the classes are \['a', 'b', 'c'\]\.$",
+        ),
         ({"a": -1.0}, "values must be finite and non-negative"),
         ({"a": np.nan}, "values must be finite and non-negative"),
         ({"b": np.inf}, "values must be finite and non-negative"),
