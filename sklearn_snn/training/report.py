@@ -84,12 +84,19 @@ def fit_report(
     messages = []
     stopped = stopper is not None and stopper.misses_ >= stopper.patience
     if interrupted or (len(this_fit) < epochs and not stopped):
-        kept = (
-            "the weights reached had diverged, so the estimator keeps those "
-            "the best epoch began with."
-            if recovered
-            else "the estimator keeps the weights reached so far."
-        )
+        best = getattr(selector, "best_epoch_", None) if validation else None
+        if recovered:
+            kept = (
+                "the weights reached had diverged, so the estimator keeps those "
+                "the best epoch began with."
+            )
+        elif this_fit and best in list(this_fit[:, "epoch"]):
+            # Early stopping restores the epoch it selected, also on an interrupt.
+            kept = (
+                f"the estimator keeps the weights of epoch {best}, the best by the validation loss."
+            )
+        else:
+            kept = "the estimator keeps the weights reached so far."
         messages.append(
             (
                 f"Training was interrupted after {len(this_fit)} of {epochs} epochs; {kept}",

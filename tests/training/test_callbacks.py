@@ -361,3 +361,29 @@ def test_verbose_log_shows_the_epoch_the_fit_stops_on(binary_data, capsys, param
     assert lines[stop - 1].split()[0] == str(clf.n_iter_)
     rows = [line.split()[0] for line in lines[:stop] if line.split()[0].isdigit()]
     assert rows == [str(epoch) for epoch in range(1, clf.n_iter_ + 1)]
+
+
+def test_interrupt_warning_names_the_epoch_early_stopping_keeps(monkeypatch, regression_data):
+    # On a Ctrl-C early stopping still restores its best epoch: the warning
+    # must say so rather than promise the weights reached last.
+    X, y = regression_data
+    original = TensorBatchNet.train_step
+
+    def interrupted_in_fifth_epoch(self, batch, **fit_params):
+        if len(self.history) == 5:
+            raise KeyboardInterrupt
+        return original(self, batch, **fit_params)
+
+    monkeypatch.setattr(TensorBatchNet, "train_step", interrupted_in_fifth_epoch)
+    reg = SNNRegressor(
+        n_layers=2, n_units=16, n_ensemble=1, max_iter=30, learning_rate=0.05,
+        n_iter_no_change=30, random_state=0,
+    )  # fmt: skip
+    with pytest.warns(UserWarning, match="interrupted after 4 of 30 epochs") as record:
+        reg.fit(X, y)
+    losses = reg.history_[:4, "valid_loss"]
+    best = int(np.argmin(losses)) + 1
+    assert best < 4, "the test needs a best epoch before the last"
+    message = next(str(w.message) for w in record if "interrupted" in str(w.message))
+    assert f"keeps the weights of epoch {best}, the best by the validation loss" in message
+    assert reg.best_validation_score_ == reg.validation_scores_[best - 1]
