@@ -193,7 +193,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         it continues the fitted one. On any error the estimator stays as it was.
         """
         reset = not (hasattr(self, "net_") and (partial or self.warm_start))
-        with FitRollback(self, continuing=not reset):
+        # Training needs autograd, also inside the caller's torch.inference_mode
+        # (as inside torch.no_grad): the snapshot and the restore too.
+        with torch.inference_mode(False), FitRollback(self, continuing=not reset):
             check_fixed_point(self.fixed_point) if reset else self._check_continuation()
             train_data, valid_data, seed, device, notices = self._prepare_samples(
                 X, y, sample_weight, partial=partial, classes=classes, reset=reset
@@ -222,6 +224,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
             for name, value in attributes.items():
                 setattr(self, name, value)
+            self.net_.module_.eval()  # dropout belongs to training only
             self._inference = InferenceCopy(self.net_.module_)
         # Warned after the fit is kept: warnings turned into errors must not undo it.
         for message, category in notices + messages:

@@ -617,3 +617,33 @@ def test_ensemble_validation_loss_is_that_of_the_averaged_prediction(classificat
     assert clf.history_[best, "valid_loss"] == pytest.approx(averaged_loss.item(), rel=1e-5)
     accuracy = (weight * (members.mean(0).argmax(1) == target)).sum() / weight.sum()
     assert clf.best_validation_score_ == pytest.approx(accuracy.item(), rel=1e-9)
+
+
+def test_training_inside_inference_mode(classification_data, small_params):
+    # As inside torch.no_grad, fit and partial_fit turn autograd on for
+    # themselves; the optimizer state must not become inference tensors
+    # that break the next call outside.
+    X, y = classification_data
+    expected = SNNClassifier(**small_params).fit(X, y).partial_fit(X, y)
+    clf = SNNClassifier(**small_params)
+    with torch.inference_mode():
+        clf.fit(X, y).partial_fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), expected.predict_proba(X))
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == expected.n_iter_ + 1
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_the_trained_module_is_left_in_evaluation_mode(
+    classification_data, small_params, early_stopping
+):
+    # module_ is a plain torch module to use: its alpha dropout must be off.
+    X, y = classification_data
+    params = {**small_params, "dropout": 0.2, "early_stopping": early_stopping}
+    clf = SNNClassifier(**params).fit(X, y)
+    assert not clf.module_.training
+    inputs = torch.from_numpy(clf._prepare_input(X)).float()
+    with torch.no_grad():
+        assert torch.equal(clf.module_(inputs), clf.module_(inputs))
+    clf.partial_fit(X, y)
+    assert not clf.module_.training
