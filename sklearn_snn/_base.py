@@ -248,7 +248,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         indices, units = canonical_samples(X, target, kept)
         weights = units if factor is None else units * factor[indices]
         if len(indices) == 0:
-            raise ValueError("All sample weights are zero: there is nothing to train on.")
+            cause = (
+                "class_weight gives every class of the data zero weight"
+                if np.any(copies > 0)
+                else "All sample weights are zero"
+            )
+            raise ValueError(f"{cause}: there is nothing to train on.")
         seed = draw_seed(self.random_state)
         notices = []
         if reset:

@@ -647,3 +647,12 @@ def test_the_trained_module_is_left_in_evaluation_mode(
         assert torch.equal(clf.module_(inputs), clf.module_(inputs))
     clf.partial_fit(X, y)
     assert not clf.module_.training
+
+
+def test_nothing_to_train_on_names_the_weights_that_are_zero(classification_data, small_params):
+    X, y = classification_data
+    with pytest.raises(ValueError, match="^All sample weights are zero: there is nothing"):
+        SNNClassifier(**small_params).fit(X, y, sample_weight=np.zeros(len(y)))
+    zero = {0: 0.0, 1: 0.0, 2: 0.0}
+    with pytest.raises(ValueError, match="^class_weight gives every class of the data zero"):
+        SNNClassifier(**small_params, class_weight=zero).fit(X, y)
