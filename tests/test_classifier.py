@@ -656,3 +656,17 @@ def test_nothing_to_train_on_names_the_weights_that_are_zero(classification_data
     zero = {0: 0.0, 1: 0.0, 2: 0.0}
     with pytest.raises(ValueError, match="^class_weight gives every class of the data zero"):
         SNNClassifier(**small_params, class_weight=zero).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "rows", [[[0.1, "x"], [0.2, "y"], [0.3, "z"]], [[0.1, 0], [0.2, 1], [0.3, 2]]]
+)
+def test_lists_of_rows_with_categorical_columns(small_params, rows):
+    # A list is read as the array it spells, numbers beside strings kept apart.
+    X = rows * 20
+    y = [0, 1, 1] * 20
+    params = {**small_params, "categorical_features": [1]}
+    from_list = SNNClassifier(**params).fit(X, y).predict_proba(X[:3])
+    from_array = SNNClassifier(**params).fit(np.array(X, dtype=object), y)
+    np.testing.assert_array_equal(from_list, from_array.predict_proba(X[:3]))
+    np.testing.assert_array_equal(from_list, from_array.predict_proba(tuple(X[:3])))

@@ -96,7 +96,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
     X_encoded : ndarray or sparse matrix
         Or ``(X_encoded, y)`` when ``y`` is given.
     """
-    X = _pandas_if_polars(X, estimator.categorical_features)
+    X = _array_if_sequence(_pandas_if_polars(X, estimator.categorical_features))
     if sp.issparse(X) and X.format not in ("csr", "csc"):  # COO, LIL...: column access
         X = X.tocsr()
     if reset:
@@ -169,6 +169,18 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
         fill = getattr(estimator, "_missing_fill", None)
         X_checked = encode(encoder, categorical, X_checked, fill)
     return X_checked if no_y else (X_checked, y)
+
+
+def _array_if_sequence(X):
+    """A list or tuple of rows as an array; of objects where it holds strings.
+
+    Columns are read from arrays; numpy would read a list that mixes numbers
+    and strings as strings throughout.
+    """
+    if not isinstance(X, (list, tuple)):
+        return X
+    array = np.asarray(X)
+    return np.asarray(X, dtype=object) if array.dtype.kind in "US" else array
 
 
 def _pandas_if_polars(X, categorical_features):
