@@ -238,7 +238,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         ``valid_data`` is None without early stopping, ``notices`` are
         warnings to issue once the fit is kept.
         """
-        X, y = self._validate(X, y, reset=reset, sample_weight=sample_weight)
+        notices = []
+        X, y = self._validate(
+            X, y, reset=reset, sample_weight=sample_weight, partial=partial, notices=notices
+        )
         target = self._encode_targets(y, reset=reset, classes=classes)
         copies, factor = self._weights(sample_weight, X, y)
         self._keep_class_weights(y, copies)
@@ -255,7 +258,6 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
             raise ValueError(f"{cause}: there is nothing to train on.")
         seed = draw_seed(self.random_state)
-        notices = []
         if reset:
             self._splines = fit_splines(X, indices, weights, self.spline_knots)
         X = self._with_splines(X)
@@ -363,9 +365,13 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             output_activation=self._output_activation(),
         )
 
-    def _validate(self, X, y="no_validation", *, reset, sample_weight=None):
+    def _validate(
+        self, X, y="no_validation", *, reset, sample_weight=None, partial=False, notices=None
+    ):
         """``X`` (and ``y``) checked and encoded; errors name the column at fault."""
-        return validate_and_encode(self, X, y, reset=reset, sample_weight=sample_weight)
+        return validate_and_encode(
+            self, X, y, reset=reset, sample_weight=sample_weight, partial=partial, notices=notices
+        )
 
     def _predict_raw(self, X):
         check_is_fitted(self)

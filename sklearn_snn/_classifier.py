@@ -202,10 +202,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the network for one epoch on ``X`` and ``y``.
 
-        The first call initializes the network and the standardization, which
-        later calls keep. A feature constant in the first batch is centred and
-        left unscaled, with a ``UserWarning`` naming it: give the first call a
-        batch in which every feature varies.
+        The first call initializes the network, the standardization and the
+        encoding of categorical columns, which later calls keep. A feature
+        constant in the first batch is centred and left unscaled, with a
+        ``UserWarning`` naming it: give the first call a batch in which every
+        feature varies. A category the first batch lacks is read as unknown
+        (with a ``UserWarning`` when a later batch brings it), unless a pandas
+        ``category`` dtype declares it.
 
         Parameters
         ----------

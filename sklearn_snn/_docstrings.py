@@ -185,7 +185,11 @@ PARAMETERS_DOC = """n_layers : int, default=4
         the training mean, plus an indicator column for each feature that had
         missing values in ``fit``. The encoding is learned by the first fit and
         kept by continued fits, which refuse a ``categorical_features`` that
-        selects other columns; see :mod:`sklearn_snn.training.encoding`."""
+        selects other columns and warn about categories it never saw (they
+        are read as unknown). The first ``partial_fit`` batch groups no
+        category as rare and gives every category a pandas ``category``
+        dtype declares its column, seen in the batch or not; see
+        :mod:`sklearn_snn.training.encoding`."""
 
 ATTRIBUTES_DOC = """n_features_in_ : int
         Number of features seen during ``fit``.

@@ -154,10 +154,13 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         """Train the network for one epoch on ``X`` and ``y``.
 
         The first call initializes the network, the standardization of
-        inputs and targets and the spline knots (``spline_knots``), which
-        later calls keep. A column constant in the
-        first batch is centred and left unscaled, with a ``UserWarning``
-        naming it: give the first call a batch in which every column varies.
+        inputs and targets, the encoding of categorical columns and the
+        spline knots (``spline_knots``), which later calls keep. A column
+        constant in the first batch is centred and left unscaled, with a
+        ``UserWarning`` naming it: give the first call a batch in which every
+        column varies. A category the first batch lacks is read as unknown
+        (with a ``UserWarning`` when a later batch brings it), unless a pandas
+        ``category`` dtype declares it.
 
         Parameters
         ----------

@@ -25,7 +25,10 @@ scikit-learn's own encoders inside a
   turns up later gets the column's training mean, as the imputer would give.
 
 The encoder is learned by the first ``fit`` (or first ``partial_fit``) and
-kept by continued fits. All-numeric data without missing values passes
+kept by continued fits, which warn about categories it never saw. A first
+``partial_fit`` batch need not hold every category, nor show how rare each
+is: there no category is grouped as infrequent, and the categories that a
+pandas ``category`` dtype declares get their columns, seen or not. All-numeric data without missing values passes
 through untouched: its precision and sparsity stay as they were.
 """
 
@@ -70,7 +73,9 @@ _MISSING = np.nan
 _BITS, _TRUTHS = {"0", "1"}, {"False", "True"}
 
 
-def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight=None):
+def validate_and_encode(
+    estimator, X, y="no_validation", *, reset, sample_weight=None, partial=False, notices=None
+):
     """``X`` (and ``y``) checked as scikit-learn does, then encoded as numbers.
 
     With ``reset`` (a first fit) the categorical columns are found and the
@@ -90,6 +95,13 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
         Whether to learn the columns and the encoding.
     sample_weight : array-like of shape (n_samples,) or None, default=None
         The fit's sample weights, with ``reset``.
+    partial : bool, default=False
+        Whether a ``partial_fit`` call gives the data: the first learns the
+        encoding from its batch alone (see ``first_batch`` of
+        :func:`fit_encoder`).
+    notices : list or None, default=None
+        Where a continued fit adds its warning about categories the encoding
+        never saw, as ``(message, category)``, to issue once the fit is kept.
 
     Returns
     -------
@@ -157,6 +169,7 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
             random_state=estimator.random_state,
             names=list(X.columns) if hasattr(X, "columns") else None,
             sample_weight=weight,
+            first_batch=partial,
         )
         if estimator._column_encoder is None:
             estimator._missing_fill = column_means(X_checked, weight)
@@ -167,8 +180,75 @@ def validate_and_encode(estimator, X, y="no_validation", *, reset, sample_weight
     else:
         encoder = getattr(estimator, "_column_encoder", None)
         fill = getattr(estimator, "_missing_fill", None)
+        if notices is not None and not no_y:
+            names = list(X.columns) if hasattr(X, "columns") else None
+            unseen = unseen_categories(encoder, categorical, X_checked, names)
+            notices += [(unseen, UserWarning)] if unseen else []
         X_checked = encode(encoder, categorical, X_checked, fill)
     return X_checked if no_y else (X_checked, y)
+
+
+def _declared_categories(X, categorical):
+    """The categories that the pandas ``category`` columns of ``X`` declare, spelt.
+
+    Returns a dict from column position to the categories' spellings
+    (:func:`_category`), for the categorical columns whose dtype lists them.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "iloc"):
+        return {}
+    declared = {}
+    for column in np.flatnonzero(categorical):
+        listed = getattr(dtypes.iloc[column], "categories", None)
+        if listed is not None:
+            declared[int(column)] = {_category(value) for value in listed.tolist()}
+    return declared
+
+
+def unseen_categories(encoder, categorical, X, names=None):
+    """A warning naming the categories of ``X`` that ``encoder`` did not learn, or None.
+
+    A continued fit (``partial_fit``, ``warm_start``) keeps the encoding of
+    the first one: a category it never saw is read as unknown (as a rare
+    one, or all zeros), so the network cannot learn anything about it.
+
+    Parameters
+    ----------
+    encoder : ColumnTransformer, SimpleImputer or None
+        From :func:`fit_encoder`.
+    categorical : ndarray of bool
+        Categorical columns as in ``fit``.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        Validated training data with the training columns.
+    names : list or None, default=None
+        Column names, for the message.
+
+    Returns
+    -------
+    message : str or None
+    """
+    if not isinstance(encoder, ColumnTransformer):
+        return None
+    values = _mixed_values(X, categorical)
+    found = []
+    for name, fitted, columns in encoder.transformers_:
+        if name not in ("one_hot", "target"):
+            continue
+        for column, known in zip(columns, fitted.categories_, strict=True):
+            known = set(known.tolist())
+            new = {v for v in values[:, column].tolist() if v is not _MISSING} - known
+            if new:
+                label = names[column] if names is not None else column
+                found.append(f"{label!r}: {sorted(new)[:5]}" + (" ..." if len(new) > 5 else ""))
+    if not found:
+        return None
+    return (
+        "Categories that the encoding learned by the first fit (or first "
+        f"partial_fit call) never saw are read as unknown, so the network learns "
+        f"nothing of them: {'; '.join(found)}. Declare every category with a pandas "
+        "'category' dtype (its categories) for the first partial_fit call, or fit on "
+        "data that holds them all."
+    )
 
 
 def _array_if_sequence(X):
@@ -225,7 +305,17 @@ def target_type(y, regression):
 
 
 @numpy_output
-def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sample_weight=None):
+def fit_encoder(
+    X,
+    y,
+    categorical,
+    *,
+    target_type,
+    random_state,
+    names=None,
+    sample_weight=None,
+    first_batch=False,
+):
     """Learn the encoding of ``X`` (and ``y`` for target encoding); return it and ``X`` encoded.
 
     The encoder learns from the rows of positive ``sample_weight`` only, so
@@ -252,6 +342,11 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
         (a DataFrame already converted to an array).
     sample_weight : ndarray of shape (n_samples,) or None, default=None
         Validated, non-negative sample weights.
+    first_batch : bool, default=False
+        Whether ``X`` is the first ``partial_fit`` batch rather than all the
+        training data: its counts say nothing of how rare a category is, so
+        none is grouped, and the categories a pandas ``category`` dtype
+        declares get their columns even where the batch lacks them.
 
     Returns
     -------
@@ -283,15 +378,23 @@ def fit_encoder(X, y, categorical, *, target_type, random_state, names=None, sam
     _check_not_all_missing(
         numbers, missing_per_column(numbers), X, columns=numeric, weighted=keep is not None
     )
-    one_hot, targeted = [], []
+    declared = _declared_categories(X, categorical) if first_batch else {}
+    one_hot, targeted, categories = [], [], []
     for column in np.flatnonzero(categorical):
-        large = len(set(learned[:, column].tolist())) > MAX_ONE_HOT_CATEGORIES
+        seen = set(learned[:, column].tolist())
+        spelt = seen | set(declared.get(column, ()))
+        large = len(spelt) > MAX_ONE_HOT_CATEGORIES
         (targeted if large and target_type is not None else one_hot).append(int(column))
+        if not (large and target_type is not None):
+            # OneHotEncoder's own order: sorted, a missing value last.
+            missing = any(value is _MISSING for value in spelt)
+            categories.append(sorted(v for v in spelt if v is not _MISSING) + [_MISSING] * missing)
     parts = []
     if one_hot:
         encoder = OneHotEncoder(
+            categories=categories if declared else "auto",
             handle_unknown="infrequent_if_exist",
-            min_frequency=MIN_FREQUENCY,
+            min_frequency=None if first_batch else MIN_FREQUENCY,
             max_categories=MAX_ONE_HOT_CATEGORIES,
             sparse_output=False,
         )

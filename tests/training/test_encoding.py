@@ -1,6 +1,7 @@
 """Mixed-type tables: categorical columns encoded, missing values imputed, clear errors."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -482,9 +483,62 @@ def test_partial_fit_keeps_the_encoding_of_its_first_call(table):
     encoder = clf._column_encoder
     later = frame[100:].copy()
     later["colour"] = pd.Series(["purple"] * len(later), dtype="string", index=later.index)
-    clf.partial_fit(later, y[100:])
+    # Training on a category the encoding never saw teaches nothing of it: said.
+    with pytest.warns(UserWarning, match=r"never saw .*'colour': \['purple'\]"):
+        clf.partial_fit(later, y[100:])
     assert clf._column_encoder is encoder
     assert np.isfinite(clf.predict_proba(later)).all()
+
+
+def _blocks_with_late_categories(categories=None):
+    """A label set by a category, whose categories c and d come after the first block."""
+    rng = np.random.default_rng(0)
+    kind = np.repeat(["a", "b", "c", "d"], 100)
+    kind = np.concatenate([rng.permutation(kind[:200]), rng.permutation(kind[200:])])
+    column = pd.Categorical(kind, categories=categories) if categories else kind
+    frame = pd.DataFrame({"number": rng.normal(size=400), "kind": column})
+    return frame, np.isin(kind, ["a", "c"]).astype(int)
+
+
+def test_partial_fit_learns_the_categories_a_dtype_declares():
+    # The first block holds a and b only; the category dtype names c and d too,
+    # so they get their own columns from the start and can be learned.
+    frame, y = _blocks_with_late_categories(["a", "b", "c", "d"])
+    clf = SNNClassifier(**TINY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf.partial_fit(frame[:50], y[:50], classes=[0, 1])
+        for _ in range(20):
+            for start in range(0, 400, 50):
+                clf.partial_fit(frame[start : start + 50], y[start : start + 50])
+    categories = clf._column_encoder.named_transformers_["one_hot"].categories_
+    assert categories[0].tolist() == ["a", "b", "c", "d"]
+    late = np.arange(200, 400)
+    assert clf.score(frame.iloc[late], y[late]) == 1.0
+
+
+def test_partial_fit_groups_no_category_of_its_first_block_as_rare():
+    # Each category four times in the first block: below the count that groups
+    # rare categories in a fit, which would make the column one constant.
+    kind = np.array(["a", "b", "c", "d"] * 100)
+    frame = pd.DataFrame({"number": np.random.default_rng(0).normal(size=400), "kind": kind})
+    y = np.isin(kind, ["a", "c"]).astype(int)
+    clf = SNNClassifier(**TINY)
+    clf.partial_fit(frame[:16], y[:16], classes=[0, 1])
+    for _ in range(20):
+        clf.partial_fit(frame, y)
+    assert clf.score(frame, y) == 1.0
+
+
+def test_a_fit_groups_rare_categories_whatever_the_dtype_declares():
+    # A fit sees all its data: the declared but absent categories change nothing.
+    frame, y = _blocks_with_late_categories()
+    declared = frame.copy()
+    declared["kind"] = pd.Categorical(frame["kind"], categories=["a", "b", "c", "d", "e"])
+    plain = SNNClassifier(**TINY).fit(frame, y).predict_proba(frame)
+    np.testing.assert_array_equal(
+        SNNClassifier(**TINY).fit(declared, y).predict_proba(declared), plain
+    )
 
 
 def test_warm_start_keeps_the_encoding(table):
@@ -493,6 +547,10 @@ def test_warm_start_keeps_the_encoding(table):
     encoder = clf._column_encoder
     clf.fit(frame[:150], y[:150])
     assert clf._column_encoder is encoder
+    later = frame[150:].copy()
+    later["colour"] = pd.Series(["purple"] * len(later), dtype="string", index=later.index)
+    with pytest.warns(UserWarning, match=r"never saw .*'colour': \['purple'\]"):
+        clf.fit(later, y[150:])
 
 
 def test_a_continued_fit_refuses_other_categorical_columns(table):
