@@ -179,7 +179,12 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             Class labels, or a binary indicator matrix for multilabel
             classification.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples in the loss.
+            Non-negative weights of the samples in the loss. A whole-number
+            weight ``k`` counts as ``k`` copies of the row, which early
+            stopping's hold-out splits as rows: weights that all share an
+            integer factor (all 2, say) hold out copies whose twins stay in
+            training, so the validation scores are in-sample. Divide such
+            a factor out.
 
         Returns
         -------

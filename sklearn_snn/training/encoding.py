@@ -28,8 +28,9 @@ The encoder is learned by the first ``fit`` (or first ``partial_fit``) and
 kept by continued fits, which warn about categories it never saw. A first
 ``partial_fit`` batch need not hold every category, nor show how rare each
 is: there no category is grouped as infrequent, and the categories that a
-pandas ``category`` dtype declares get their columns, seen or not. All-numeric data without missing values passes
-through untouched: its precision and sparsity stay as they were.
+pandas ``category`` dtype declares get their columns, seen or not.
+All-numeric data without missing values passes through untouched: its
+precision and sparsity stay as they were.
 """
 
 import copy
