@@ -178,9 +178,11 @@ PARAMETERS_DOC = """n_layers : int, default=4
         ``Boolean`` columns, read through ``to_pandas``, which needs pyarrow;
         none for arrays); or
         column indices, column names, a boolean mask, or None. Categorical
-        columns are one-hot encoded (up to 50 categories; rare ones grouped,
-        unknown ones at predict time counted as rare, missing values a
-        category of their own) or, with more categories, target encoded.
+        columns are one-hot encoded (up to 50 categories; unknown ones at
+        predict time counted as rare, missing values a category of their
+        own) or, with more categories, target encoded. Rare categories are
+        grouped as one: those seen fewer than 5 times (on fewer than 100
+        rows, in fewer than 5% of them; a category seen once is always rare).
         Missing values (NaN, ``pd.NA``) of numeric columns are imputed with
         the training mean, plus an indicator column for each feature that had
         missing values in ``fit``. The encoding is learned by the first fit and

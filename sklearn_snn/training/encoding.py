@@ -8,7 +8,8 @@ scikit-learn's own encoders inside a
 
 - a categorical column with at most ``MAX_ONE_HOT_CATEGORIES`` categories is
   one-hot encoded (:class:`~sklearn.preprocessing.OneHotEncoder`); categories
-  seen fewer than ``MIN_FREQUENCY`` times are grouped as "infrequent", and a
+  seen fewer than ``MIN_FREQUENCY`` times (on fewer than 100 rows, 5% of the
+  rows, at least twice: :func:`rare_below`) are grouped as "infrequent", and a
   category first seen at predict time counts as infrequent (all zeros when no
   category was infrequent in training). A missing value is a category of its
   own.
@@ -187,6 +188,23 @@ def validate_and_encode(
             notices += [(unseen, UserWarning)] if unseen else []
         X_checked = encode(encoder, categorical, X_checked, fill)
     return X_checked if no_y else (X_checked, y)
+
+
+def rare_below(n_rows):
+    """The count below which a category is grouped as infrequent, for ``n_rows`` rows.
+
+    ``MIN_FREQUENCY``, but on fewer than 100 rows 5% of them (at least 2): on
+    32 rows a category seen 4 times is an eighth of the data, and grouping
+    every category of a column as rare would make it one constant. A category
+    seen once is always rare.
+
+    Examples
+    --------
+    >>> from sklearn_snn.training.encoding import rare_below
+    >>> [rare_below(n) for n in (10, 32, 50, 100, 10_000)]
+    [2, 2, 3, 5, 5]
+    """
+    return min(MIN_FREQUENCY, max(2, -(-n_rows // 20)))
 
 
 def _declared_categories(X, categorical):
@@ -395,7 +413,7 @@ def fit_encoder(
         encoder = OneHotEncoder(
             categories=categories if declared else "auto",
             handle_unknown="infrequent_if_exist",
-            min_frequency=None if first_batch else MIN_FREQUENCY,
+            min_frequency=None if first_batch else rare_below(len(learned)),
             max_categories=MAX_ONE_HOT_CATEGORIES,
             sparse_output=False,
         )

@@ -608,3 +608,24 @@ def test_in_a_pipeline_behind_a_pandas_column_transformer(table):
     model = make_pipeline(scale_numbers, SNNClassifier(**{**TINY, "max_iter": 150}))
     model.fit(frame, y)
     assert model.score(frame, y) > 0.9
+
+
+def test_small_data_keeps_categories_that_are_rare_only_by_count():
+    # 32 rows, 8 categories seen 4 times each: grouping every category as rare
+    # would make the column one constant and leave nothing to learn.
+    kind = np.repeat(list("abcdefgh"), 4)
+    frame = pd.DataFrame({"kind": kind, "noise": np.random.default_rng(0).normal(size=32)})
+    y = np.isin(kind, list("aceg")).astype(int)
+    clf = SNNClassifier(**{**TINY, "max_iter": 100}).fit(frame, y)
+    assert len(clf._column_encoder.named_transformers_["one_hot"].categories_[0]) == 8
+    assert clf._column_encoder.transform(frame.to_numpy(dtype=object)).shape[1] == 8 + 1
+    assert clf.score(frame, y) == 1.0
+
+
+def test_categories_seen_once_are_grouped_on_any_data():
+    # An identifier (every row its own category) carries nothing to learn.
+    frame = pd.DataFrame({"id": [f"row{i}" for i in range(30)], "x": np.arange(30.0)})
+    y = np.arange(30) % 2
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    encoded = clf._column_encoder.transform(frame.to_numpy(dtype=object))
+    assert encoded.shape[1] == 1 + 1  # all ids as one infrequent column, then x
