@@ -9,7 +9,7 @@ scikit-learn's own encoders inside a
 - a categorical column with at most ``MAX_ONE_HOT_CATEGORIES`` categories is
   one-hot encoded (:class:`~sklearn.preprocessing.OneHotEncoder`); categories
   seen fewer than ``MIN_FREQUENCY`` times (on fewer than 100 rows, 5% of the
-  rows, at least twice: :func:`rare_below`) are grouped as "infrequent", and a
+  rows, at least twice: ``rare_below``) are grouped as "infrequent", and a
   category first seen at predict time counts as infrequent (all zeros when no
   category was infrequent in training). A missing value is a category of its
   own.
