@@ -251,11 +251,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         indices, units = canonical_samples(X, target, kept)
         weights = units if factor is None else units * factor[indices]
         if len(indices) == 0:
-            cause = (
-                "class_weight gives every class of the data zero weight"
-                if np.any(copies > 0)
-                else "All sample weights are zero"
-            )
+            if not np.any(copies > 0):
+                cause = "All sample weights are zero"
+            elif factor is not None and not np.any(factor > 0):
+                cause = "class_weight gives every class of the data zero weight"
+            else:
+                cause = "sample_weight and class_weight together give every row zero weight"
             raise ValueError(f"{cause}: there is nothing to train on.")
         seed = draw_seed(self.random_state)
         if reset:

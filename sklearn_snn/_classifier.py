@@ -213,7 +213,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         ``UserWarning`` naming it: give the first call a batch in which every
         feature varies. A category the first batch lacks is read as unknown
         (with a ``UserWarning`` when a later batch brings it), unless a pandas
-        ``category`` dtype declares it.
+        ``category`` dtype declares it (up to 50 categories).
 
         Parameters
         ----------

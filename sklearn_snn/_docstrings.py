@@ -190,7 +190,8 @@ PARAMETERS_DOC = """n_layers : int, default=4
         selects other columns and warn about categories it never saw (they
         are read as unknown). The first ``partial_fit`` batch groups no
         category as rare and gives every category a pandas ``category``
-        dtype declares its column, seen in the batch or not; see
+        dtype declares its column, seen in the batch or not (a column of more
+        than 50 categories is target encoded from the batch alone); see
         :mod:`sklearn_snn.training.encoding`."""
 
 ATTRIBUTES_DOC = """n_features_in_ : int

@@ -165,7 +165,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         ``UserWarning`` naming it: give the first call a batch in which every
         column varies. A category the first batch lacks is read as unknown
         (with a ``UserWarning`` when a later batch brings it), unless a pandas
-        ``category`` dtype declares it.
+        ``category`` dtype declares it (up to 50 categories).
 
         Parameters
         ----------

@@ -656,10 +656,19 @@ def test_nothing_to_train_on_names_the_weights_that_are_zero(classification_data
     zero = {0: 0.0, 1: 0.0, 2: 0.0}
     with pytest.raises(ValueError, match="^class_weight gives every class of the data zero"):
         SNNClassifier(**small_params, class_weight=zero).fit(X, y)
+    # Sample weights zero one class, class weights the others: both are at fault.
+    some = {0: 0.0, 1: 0.0, 2: 1.0}
+    with pytest.raises(ValueError, match="^sample_weight and class_weight together give"):
+        SNNClassifier(**small_params, class_weight=some).fit(X, y, sample_weight=y < 2)
 
 
 @pytest.mark.parametrize(
-    "rows", [[[0.1, "x"], [0.2, "y"], [0.3, "z"]], [[0.1, 0], [0.2, 1], [0.3, 2]]]
+    "rows",
+    [
+        [[0.1, "x"], [0.2, "y"], [0.3, "z"]],
+        [[0.1, 0], [0.2, 1], [0.3, 2]],
+        [[0.1, True], [0.2, False], [0.3, True]],  # flags stay False/True, not 0/1
+    ],
 )
 def test_lists_of_rows_with_categorical_columns(small_params, rows):
     # A list is read as the array it spells, numbers beside strings kept apart.

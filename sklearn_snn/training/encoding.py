@@ -29,7 +29,9 @@ The encoder is learned by the first ``fit`` (or first ``partial_fit``) and
 kept by continued fits, which warn about categories it never saw. A first
 ``partial_fit`` batch need not hold every category, nor show how rare each
 is: there no category is grouped as infrequent, and the categories that a
-pandas ``category`` dtype declares get their columns, seen or not.
+pandas ``category`` dtype declares get their columns, seen or not (a column
+declaring more than ``MAX_ONE_HOT_CATEGORIES`` is target encoded from the
+batch alone).
 All-numeric data without missing values passes through untouched: its
 precision and sparsity stay as they were.
 """
@@ -70,6 +72,8 @@ from .weighted_means import column_means, missing_per_column, positive_rows, wei
 
 MAX_ONE_HOT_CATEGORIES = 50
 MIN_FREQUENCY = 5
+# The ColumnTransformer parts that encode categories.
+_CATEGORY_ENCODERS = ("one_hot", "target")
 _MISSING = np.nan
 # The spellings of flags (see _category), which a column must keep between fit and now.
 _BITS, _TRUTHS = {"0", "1"}, {"False", "True"}
@@ -182,11 +186,12 @@ def validate_and_encode(
     else:
         encoder = getattr(estimator, "_column_encoder", None)
         fill = getattr(estimator, "_missing_fill", None)
+        values = _mixed_values(X_checked, categorical) if categorical.any() else None
         if notices is not None and not no_y:
             names = list(X.columns) if hasattr(X, "columns") else None
-            unseen = unseen_categories(encoder, categorical, X_checked, names)
+            unseen = unseen_categories(encoder, categorical, X_checked, names, values)
             notices += [(unseen, UserWarning)] if unseen else []
-        X_checked = encode(encoder, categorical, X_checked, fill)
+        X_checked = encode(encoder, categorical, X_checked, fill, values=values)
     return X_checked if no_y else (X_checked, y)
 
 
@@ -224,7 +229,7 @@ def _declared_categories(X, categorical):
     return declared
 
 
-def unseen_categories(encoder, categorical, X, names=None):
+def unseen_categories(encoder, categorical, X, names=None, values=None):
     """A warning naming the categories of ``X`` that ``encoder`` did not learn, or None.
 
     A continued fit (``partial_fit``, ``warm_start``) keeps the encoding of
@@ -241,6 +246,8 @@ def unseen_categories(encoder, categorical, X, names=None):
         Validated training data with the training columns.
     names : list or None, default=None
         Column names, for the message.
+    values : ndarray or None, default=None
+        ``X``'s values as the encoder reads them, where already computed.
 
     Returns
     -------
@@ -248,38 +255,57 @@ def unseen_categories(encoder, categorical, X, names=None):
     """
     if not isinstance(encoder, ColumnTransformer):
         return None
-    values = _mixed_values(X, categorical)
-    found = []
+    values = _mixed_values(X, categorical) if values is None else values
+    found = {"one_hot": [], "target": []}
     for name, fitted, columns in encoder.transformers_:
-        if name not in ("one_hot", "target"):
+        if name not in _CATEGORY_ENCODERS:
             continue
         for column, known in zip(columns, fitted.categories_, strict=True):
-            known = set(known.tolist())
-            new = {v for v in values[:, column].tolist() if v is not _MISSING} - known
+            new = {v for v in values[:, column].tolist() if v is not _MISSING}
+            new -= set(known.tolist())
             if new:
                 label = names[column] if names is not None else column
-                found.append(f"{label!r}: {sorted(new)[:5]}" + (" ..." if len(new) > 5 else ""))
-    if not found:
+                listed = sorted(new)[:5] + (["..."] if len(new) > 5 else [])
+                found[name].append(f"{label!r}: {listed}")
+    parts = []
+    if found["one_hot"]:
+        parts.append(
+            f"{'; '.join(found['one_hot'])}. Declare every category with a pandas "
+            "'category' dtype (its categories) for the first partial_fit call, or fit "
+            "on data that holds them all"
+        )
+    if found["target"]:
+        parts.append(
+            f"{'; '.join(found['target'])}, target encoded (more than "
+            f"{MAX_ONE_HOT_CATEGORIES} categories) with the means of the first batch "
+            "(or fit) only: unseen categories get the overall mean. Fit on data that "
+            "holds them all"
+        )
+    if not parts:
         return None
     return (
         "Categories that the encoding learned by the first fit (or first "
-        f"partial_fit call) never saw are read as unknown, so the network learns "
-        f"nothing of them: {'; '.join(found)}. Declare every category with a pandas "
-        "'category' dtype (its categories) for the first partial_fit call, or fit on "
-        "data that holds them all."
+        "partial_fit call) never saw are read as unknown, so the network learns "
+        f"nothing of them: {'; and '.join(parts)}."
     )
 
 
 def _array_if_sequence(X):
-    """A list or tuple of rows as an array; of objects where it holds strings.
+    """A list or tuple of rows as an array; of objects where it mixes types.
 
     Columns are read from arrays; numpy would read a list that mixes numbers
-    and strings as strings throughout.
+    and strings as strings throughout, and one that mixes numbers and bools
+    as numbers (a flag column spelt 0/1 rather than False/True).
     """
     if not isinstance(X, (list, tuple)):
         return X
     array = np.asarray(X)
-    return np.asarray(X, dtype=object) if array.dtype.kind in "US" else array
+    mixed = array.dtype.kind in "US" or (
+        array.ndim == 2
+        and array.dtype.kind in "iuf"
+        and any(isinstance(v, bool | np.bool_) for row in X for v in row)
+    )
+    return np.asarray(X, dtype=object) if mixed else array
 
 
 def _pandas_if_polars(X, categorical_features):
@@ -449,7 +475,7 @@ def fit_encoder(
 
 
 @numpy_output
-def encode(encoder, categorical, X, fill=None):
+def encode(encoder, categorical, X, fill=None, values=None):
     """Encode ``X`` with the encoder of :func:`fit_encoder`.
 
     Numeric data that had no missing values in training has no encoder: a
@@ -466,13 +492,15 @@ def encode(encoder, categorical, X, fill=None):
         Validated data with the training columns.
     fill : ndarray of shape (n_features,) or None, default=None
         Training means (:func:`column_means`), for data without an encoder.
+    values : ndarray or None, default=None
+        ``X``'s values as read for categorical data, where already computed.
 
     Returns
     -------
     X_encoded : ndarray or sparse matrix
     """
     if categorical.any():
-        values = _mixed_values(X, categorical)
+        values = _mixed_values(X, categorical) if values is None else values
         _check_same_truth_spelling(encoder, values, X)
         return encoder.transform(values).astype(np.float64)
     values = _numeric_values(X)
@@ -539,7 +567,7 @@ def _check_same_truth_spelling(transformer, values, X):
     change) or a numpy array, would otherwise be read as unknown throughout.
     """
     for name, encoder, columns in transformer.transformers_:
-        if name not in ("one_hot", "target"):
+        if name not in _CATEGORY_ENCODERS:
             continue
         for column, categories in zip(columns, encoder.categories_, strict=True):
             known = set(categories.tolist())

@@ -140,8 +140,10 @@ def fit_splines(X, indices, weights, spline_knots):
         return None
     n_knots = AUTO_KNOTS if auto else int(spline_knots)
     # Only ratios matter: scaled so that equal weights are exactly 1, which the
-    # weighted quantiles sum without rounding, as they do counts of copies.
-    weights = weights / np.min(weights)
+    # weighted quantiles sum without rounding, as they do counts of copies
+    # (by the largest where weights span more than float64's range).
+    scaled = weights / np.min(weights)
+    weights = scaled if np.isfinite(scaled).all() else weights / np.max(weights)
     knots = []
     for column in columns:
         values = _column(rows, column, row_indices)

@@ -517,6 +517,24 @@ def test_partial_fit_learns_the_categories_a_dtype_declares():
     assert clf.score(frame.iloc[late], y[late]) == 1.0
 
 
+def test_partial_fit_target_encodes_a_column_declaring_many_categories():
+    # More than MAX_ONE_HOT_CATEGORIES declared: target encoded from the first
+    # batch, and the warning about later categories does not advise declaring them.
+    names = [f"k{i:02d}" for i in range(60)]
+    rng = np.random.default_rng(0)
+    kind = np.array(names)[np.r_[np.arange(4).repeat(10), rng.integers(0, 60, 200)]]
+    frame = pd.DataFrame({"x": rng.normal(size=240), "kind": pd.Categorical(kind, names)})
+    y = (np.char.count(kind.astype(str), "1") > 0).astype(int)
+    clf = SNNClassifier(**TINY)
+    clf.partial_fit(frame[:40], y[:40], classes=[0, 1])
+    assert [name for name, *_ in clf._column_encoder.transformers_][0] == "target"
+    with pytest.warns(
+        UserWarning, match="target encoded .* the means of the first batch"
+    ) as record:
+        clf.partial_fit(frame[40:], y[40:])
+    assert not any("Declare every category" in str(w.message) for w in record)
+
+
 def test_partial_fit_groups_no_category_of_its_first_block_as_rare():
     # Each category four times in the first block: below the count that groups
     # rare categories in a fit, which would make the column one constant.

@@ -74,6 +74,15 @@ def test_equal_weights_give_the_unweighted_knots(weight):
     np.testing.assert_array_equal(weighted[0], unweighted[0])
 
 
+def test_weights_spanning_more_than_float64s_range():
+    # Scaled by the smallest, a weight of 1e-310 beside 1 would overflow.
+    X = np.random.default_rng(0).normal(size=(300, 1))
+    weights = np.ones(300)
+    weights[0] = 1e-310
+    knots = fit_splines(X, np.arange(300), weights, 10).base_knots[0]
+    assert np.isfinite(knots).all() and len(knots) == 10
+
+
 def test_far_values_get_the_basis_of_the_nearest_extreme(mixed_columns):
     splines = fit_all(mixed_columns, 6)
     lowest, highest = mixed_columns.min(axis=0), mixed_columns.max(axis=0)
