@@ -191,8 +191,11 @@ def _log_loss(estimator, X, truth):
         return np.nan
     proba = estimator.predict_proba(X)
     classes = np.asarray(estimator.classes_).astype(str)
+    # log_loss takes the columns in the sorted order of the labels, which for
+    # labels as strings need not be classes_' order (2 before 10).
+    order = np.argsort(classes, kind="stable")
     try:
-        return float(log_loss(truth.to_numpy().astype(str), proba, labels=classes))
+        return float(log_loss(truth.to_numpy().astype(str), proba[:, order], labels=classes[order]))
     except ValueError:
         return np.nan
 
@@ -226,7 +229,9 @@ def parse_args(argv=None):
         metavar="NAME:KEY=VALUE,...",
         help='extra sklearn-snn model, e.g. "snn-es:early_stopping=False,max_iter=100"',
     )
-    parser.add_argument("--max-rows", type=int, help="rows per dataset (10000; quick 400)")
+    parser.add_argument(
+        "--max-rows", type=int, help="rows per dataset (10000; quick 400; 0: every row)"
+    )
     parser.add_argument("--folds", type=int, help="outer folds (5; quick 3)")
     parser.add_argument("--n-iter", type=int, help="candidates per search (12; quick 3)")
     parser.add_argument(
@@ -262,8 +267,11 @@ def parse_args(argv=None):
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    if args.n_iter < 1 or args.folds < 2:
-        parser.error("--n-iter must be at least 1 and --folds at least 2")
+    if args.n_iter < 1 or args.folds < 2 or (args.max_rows and args.max_rows < 2 * args.folds):
+        parser.error(
+            "--n-iter must be at least 1, --folds at least 2 and --max-rows 0 (every "
+            "row) or at least twice --folds"
+        )
     if REALMLP in args.models and importlib.util.find_spec("pytabkit") is None:
         parser.error(f"{REALMLP} needs pytabkit (pip install 'sklearn-snn[benchmarks]')")
     args.name = args.name or ("quick" if args.quick else "full")

@@ -402,6 +402,12 @@ def test_target_c_ranks_on_large_classification_datasets(targets, comparison):
     means.loc["a", "hist-gb"] = 0.90
     assert targets._target_c(pd.DataFrame(), means)["met"] is True
     assert targets._target_c(pd.DataFrame(), means.drop(columns="svm-tuned"))["met"] is None
+    # A failed hist-gb (or tuned SNN) leaves the gap, and so the verdict, unjudged
+    # rather than NOT MET, or judged on the other datasets.
+    means.loc["a", "hist-gb"] = np.nan
+    failed = targets._target_c(pd.DataFrame(), means)
+    assert failed["hist-gb minus tuned snn (points)"] is None and failed["met"] is None
+    assert failed["hist-gb or tuned snn failed on"] == ["a"]
 
 
 def test_target_d_and_e_and_the_printout(targets, comparison):
@@ -426,6 +432,19 @@ def test_seeds_differ_by_dataset_and_fold_and_repeat(protocol):
     assert protocol.fold_seed(0, "a", 1) == protocol.fold_seed(0, "a", 1)
     assert protocol.fold_seed(1, "a", 1) != protocol.fold_seed(0, "a", 1)
     assert protocol.dataset_seed(0, "a") != protocol.dataset_seed(0, "b")
+    # numpy pads short entropy with zeros: fold 0 must not reuse the dataset's seed.
+    assert protocol.dataset_seed(0, "a") not in seeds
+
+
+def test_log_loss_matches_columns_to_numeric_labels(bench):
+    class Fitted:
+        classes_ = np.array([2, 10])  # "10" sorts before "2" as text
+
+        def predict_proba(self, X):
+            return np.array([[0.99, 0.01], [0.01, 0.99]])
+
+    loss = bench._log_loss(Fitted(), None, pd.Series([2, 10]))
+    assert loss == pytest.approx(-np.log(0.99))
 
 
 def test_subsample_is_stratified_seeded_and_bounded(protocol):
@@ -797,6 +816,10 @@ def test_accuracy_benchmark_options(bench, data_dir):
         bench.parse_args(["--models", "no-such-model"])
     with pytest.raises(SystemExit):
         bench.parse_args(["--n-iter", "0"])
+    for rows in ("-5", "3"):  # fewer rows than two per fold
+        with pytest.raises(SystemExit):
+            bench.parse_args(["--max-rows", rows, "--models", "linear"])
+    assert bench.parse_args(["--max-rows", "0", "--models", "linear"]).max_rows == 0
     full = bench.parse_args(["--models", "linear"])
     quick = bench.parse_args(["--quick", "--models", "linear"])
     assert (full.folds, full.max_rows, full.n_iter, full.slow_peer_rows) == (5, 10000, 12, None)
