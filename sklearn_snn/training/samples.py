@@ -45,8 +45,9 @@ class TrainingData(Dataset):
             # would lose features with a large offset and a small spread.
             self.X = sp.csr_matrix(X[indices])
             standardized = (self.X.data - mean[self.X.indices]) / scale[self.X.indices]
-            finite = np.isfinite(standardized.astype(np.float32)).all()
-            finite = finite and np.isfinite((mean / scale).astype(np.float32)).all()
+            with np.errstate(over="ignore"):  # the overflow is the error raised below
+                finite = np.isfinite(standardized.astype(np.float32)).all()
+                finite = finite and np.isfinite((mean / scale).astype(np.float32)).all()
         else:
             self.X = standardized_tensor(X, indices, mean, scale, self.device, clip)
             finite = bool(torch.isfinite(self.X).all())
@@ -61,10 +62,13 @@ class TrainingData(Dataset):
                 "(warm_start=False)."
             )
         y = np.asarray(y)[indices]
-        if y.dtype.kind == "f" and not np.isfinite(y.astype(np.float32)).all():
+        with np.errstate(over="ignore"):  # the overflow is the error raised below
+            overflows = y.dtype.kind == "f" and not np.isfinite(y.astype(np.float32)).all()
+        if overflows:
             raise ValueError(
                 "Targets exceed float32's range (about ±3.4e38) after standardization. "
-                "Rescale y, or pass standardize=True; with standardize=True the scaling "
+                "Rescale y, or (for targets below about 1e154, whose variance float64 "
+                "holds) pass standardize=True; with standardize=True the scaling "
                 "is the one learned by the first fit (or first call to partial_fit), so "
                 "targets on a far larger scale need a new fit (warm_start=False)."
             )
@@ -155,7 +159,8 @@ def standardized_tensor(X, indices, mean, scale, device, clip=None):
     step = chunk_rows(X.shape[1])
     for start in range(0, len(indices), step):
         rows = indices[start : start + step]
-        out[start : start + len(rows)] = shape_inputs(X[rows], mean, scale, clip)
+        with np.errstate(over="ignore"):  # infinities the caller refuses with an error
+            out[start : start + len(rows)] = shape_inputs(X[rows], mean, scale, clip)
     return torch.from_numpy(out).to(device)
 
 

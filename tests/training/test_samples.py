@@ -1,5 +1,7 @@
 """Training samples as standardized tensors, their weights, and their mini-batches."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -101,10 +103,12 @@ def test_values_beyond_float32_are_refused(samples):
     empty_column = X.copy()
     empty_column[:, 4] = 0.0
     offset = dict(X=empty_column, mean=np.array([0, 0, 0, 0, 1e39]), scale=np.ones(5))
-    with pytest.raises(ValueError, match="Some features exceed float32's range"):
-        _data(samples, np.arange(40), sp.csr_matrix, **offset)
-    with pytest.raises(ValueError, match="Targets exceed float32's range"):
-        _data(samples, np.arange(40), y=np.where(np.arange(40) == 5, -1e39, 1.0))
+    with warnings.catch_warnings():  # the error, not numpy's overflow warning, says it
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="Some features exceed float32's range"):
+            _data(samples, np.arange(40), sp.csr_matrix, **offset)
+        with pytest.raises(ValueError, match="Targets exceed float32's range"):
+            _data(samples, np.arange(40), y=np.where(np.arange(40) == 5, -1e39, 1.0))
     # Rows that are not kept do not count.
     _data(samples, np.array([0, 1, 2]), **no_scaling)
 
