@@ -228,7 +228,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             self._inference = InferenceCopy(self.net_.module_)
         # Warned after the fit is kept: warnings turned into errors must not undo it.
         for message, category in notices + messages:
-            warnings.warn(message, category, stacklevel=4)
+            # The caller's line: partial_fit has one more frame (revalidated).
+            warnings.warn(message, category, stacklevel=5 if partial else 4)
         return self
 
     def _prepare_samples(self, X, y, sample_weight, *, partial, classes, reset):
@@ -285,7 +286,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             parts = validation_split(indices, units, target, fraction, seed, self._stratify)
             if factor is not None:
                 parts = tuple((rows, part * factor[rows]) for rows, part in parts)
-        device = training_device(self.device)
+        # A continued fit trains where the network lives (check_continuation).
+        device = training_device(self.device) if reset else self.net_.device
         scaling = (self._input_mean, self._input_scale, device, self._clip())
         train_data, valid_data = (
             part and TrainingData(X, target, full_weights(len(target), *part), part[0], *scaling)

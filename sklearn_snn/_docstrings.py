@@ -133,8 +133,9 @@ PARAMETERS_DOC = """n_layers : int, default=4
         too, but hold a few non-zero values in every row.
 
     device : {"cpu", "cuda", "auto"}, default="cpu"
-        Device to train on; ``"auto"`` picks CUDA when available. Predictions
-        run where the fitted network lives.
+        Device to train on; ``"auto"`` picks CUDA when available (a continued
+        fit, ``partial_fit`` or ``warm_start``, trains where the network
+        lives). Predictions run where the fitted network lives.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, shuffling, dropout and the validation

@@ -65,7 +65,9 @@ def check_continuation(params, config, fitted_device):
         for name in ARCHITECTURE
         if _as_tuple(params[name]) != _as_tuple(fitted[name])
     ]
-    device = training_device(params["device"])
+    # "auto" continues where the network lives: a model fitted without a GPU
+    # goes on there on a machine that has one.
+    device = fitted_device if params["device"] == "auto" else training_device(params["device"])
     if torch.device(device).type != torch.device(fitted_device).type:
         changed.append(f"device={params['device']!r} (fitted on {fitted_device!r})")
     if changed:

@@ -1,6 +1,7 @@
 """Device settings for the duration of a fit: which device, TF32 on CUDA, threads on the CPU."""
 
 import contextlib
+import threading
 
 import torch
 
@@ -38,25 +39,42 @@ def training_device(device):
     return device
 
 
+# TF32 is a process-wide setting: fits that overlap (threads) share one saved
+# value of the caller's, restored when the last of them ends.
+_TF32_LOCK = threading.Lock()
+_tf32_fits = {"count": 0, "previous": None}
+
+
 @contextlib.contextmanager
 def tf32_matmuls(device):
     """Let float32 matrix products on a CUDA ``device`` use TF32 tensor cores.
 
     Sets torch's ``torch.backends.cuda.matmul.fp32_precision`` to ``"tf32"``
-    for the duration and restores the caller's setting afterwards, also on
-    errors. TF32 keeps float32's range with a 10-bit mantissa in the products
-    and float32 accumulation; on other devices nothing changes.
+    (``allow_tf32`` on torch versions before that setting) for the duration
+    and restores the caller's setting afterwards, also on errors, and also
+    when fits in several threads overlap: the last one to end restores it.
+    TF32 keeps float32's range with a 10-bit mantissa in the products and
+    float32 accumulation; on other devices nothing changes.
     """
     if torch.device(device).type != "cuda":
         yield
         return
     matmul = torch.backends.cuda.matmul
-    previous = matmul.fp32_precision
-    matmul.fp32_precision = "tf32"
+    name, value = (
+        ("fp32_precision", "tf32") if hasattr(matmul, "fp32_precision") else ("allow_tf32", True)
+    )
+    with _TF32_LOCK:
+        if _tf32_fits["count"] == 0:
+            _tf32_fits["previous"] = getattr(matmul, name)
+            setattr(matmul, name, value)
+        _tf32_fits["count"] += 1
     try:
         yield
     finally:
-        matmul.fp32_precision = previous
+        with _TF32_LOCK:
+            _tf32_fits["count"] -= 1
+            if _tf32_fits["count"] == 0:
+                setattr(matmul, name, _tf32_fits["previous"])
 
 
 @contextlib.contextmanager

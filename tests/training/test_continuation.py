@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from sklearn_snn import SNNClassifier
 from sklearn_snn.training.continuation import check_continuation, net_config
@@ -51,3 +52,33 @@ def test_another_device_kind_is_refused(fitted):
     params, config = fitted
     with pytest.raises(ValueError, match=r"device='cpu' \(fitted on 'cuda:0'\)"):
         check_continuation(params, config, "cuda:0")
+
+
+def test_auto_continues_where_the_network_lives(fitted, monkeypatch, small_params):
+    # A model fitted with device="auto" without a GPU goes on training on the
+    # CPU on a machine that has one, rather than refusing a change not asked for.
+    params, config = fitted
+    params = {**params, "device": "auto"}
+    assert check_continuation(params, config, "cpu") is None
+    assert check_continuation(params, config, "cuda:0") is None
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.arange(60) % 2
+    clf = SNNClassifier(**small_params, device="auto").fit(X, y)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    clf.partial_fit(X, y)
+    clf.set_params(warm_start=True).fit(X, y)
+    assert clf.net_.device == "cpu" and np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_warnings_of_a_continued_fit_point_at_the_caller(small_params):
+    # partial_fit runs through one more wrapper than fit: the warning's line
+    # must still be the caller's, for filters and the once-per-line rule.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.arange(60) % 2
+    first = X.copy()
+    first[:, 1] = 1.0  # constant in the first batch: a UserWarning
+    with pytest.warns(UserWarning, match="constant") as record:
+        SNNClassifier(**small_params).partial_fit(first, y, classes=[0, 1])
+    with pytest.warns(UserWarning, match="Maximum iterations") as more:  # max_iter < patience
+        SNNClassifier(**small_params).fit(X, y)
+    assert {warning.filename for warning in [*record, *more]} == {__file__}

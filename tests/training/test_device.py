@@ -1,5 +1,8 @@
 """Device settings for the duration of a fit: TF32 on CUDA, threads on the CPU."""
 
+import threading
+import types
+
 import pytest
 import torch
 
@@ -31,6 +34,42 @@ def test_tf32_setting_restored_after_an_error(matmul_precision):
     with pytest.raises(KeyboardInterrupt), tf32_matmuls("cuda"):
         raise KeyboardInterrupt
     assert matmul_precision.fp32_precision == "ieee"
+
+
+def test_tf32_setting_restored_when_fits_in_threads_overlap(matmul_precision):
+    # Fit a starts, fit b starts, a ends, b ends: b must not restore the "tf32"
+    # that it found set by a.
+    matmul_precision.fp32_precision = "ieee"
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def fit_a():
+        with tf32_matmuls("cuda"):
+            a_in.set()
+            b_in.wait(timeout=10)
+        a_out.set()
+
+    def fit_b():
+        a_in.wait(timeout=10)
+        with tf32_matmuls("cuda"):
+            b_in.set()
+            a_out.wait(timeout=10)
+            assert matmul_precision.fp32_precision == "tf32"  # b still training
+
+    threads = [threading.Thread(target=fit) for fit in (fit_a, fit_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert matmul_precision.fp32_precision == "ieee"
+
+
+def test_tf32_through_allow_tf32_where_torch_lacks_fp32_precision(monkeypatch):
+    # torch before the per-backend precision API has only allow_tf32.
+    legacy = types.SimpleNamespace(allow_tf32=False)
+    monkeypatch.setattr(torch.backends.cuda, "matmul", legacy)
+    with tf32_matmuls("cuda"):
+        assert legacy.allow_tf32 is True
+    assert legacy.allow_tf32 is False
 
 
 @pytest.mark.usefixtures("quiet_convergence")
