@@ -51,7 +51,10 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         ``sample_weight`` (a weight of 2 counts as two rows); for multilabel
         targets, each label's 0 and 1 that way. ``partial_fit`` takes dicts
         only. Unlike a whole-number ``sample_weight``, a class weight is no
-        count of copies: early stopping holds out each row whole.
+        count of copies: early stopping holds out each row whole. With class
+        weights, ``predict_proba`` gives the probabilities of the reweighted
+        classes (as scikit-learn's ``LogisticRegression`` does), not the
+        data's.
 
     label_smoothing : float, default=0.1
         Share of each target's probability spread evenly over the classes
@@ -64,7 +67,10 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         before their probabilities are averaged, which may change the class
         of a row on which they disagree.
         ``partial_fit`` trains with the smoothing and keeps the temperature
-        of the latest ``fit`` (1.0 if there was none).
+        of the latest ``fit`` (1.0 if there was none). The labels of a
+        multilabel target share the temperature. On data classified with
+        near certainty the probabilities stay somewhat under-confident (see
+        the hyperparameter guide); 0.0 is the paper's cross-entropy.
 
     Attributes
     ----------
