@@ -11,9 +11,9 @@ import torch
 from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted
 
-from .nn.inference import InferenceCopy, predict_raw
+from .nn.inference import InferenceCopy, predict_raw, prediction_rows
 from .nn.input_shaping import shape_inputs
 from .training.callbacks import fit_callbacks
 from .training.checks import (
@@ -40,6 +40,18 @@ from .training.state import (
     restore_net,
     saved_estimator_state,
 )
+
+
+def _row_blocks(X, step):
+    """``X`` in blocks of ``step`` rows (or whole, where short or not array-like)."""
+    try:
+        n_rows = _num_samples(X)
+    except TypeError:  # validation explains what is wrong with it
+        return [X]
+    if n_rows <= step:
+        return [X]
+    rows = X.iloc if hasattr(X, "iloc") else X
+    return (rows[start : start + step] for start in range(0, n_rows, step))
 
 
 def revalidated(partial_fit):
@@ -378,10 +390,25 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def _predict_raw(self, X):
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
         module = self._inference.module()
         scaling = (self._input_mean, self._input_scale, self._clip())
-        raw = predict_raw(module, X, *scaling, features=self._with_splines)
+        categorical = getattr(self, "_categorical", None)
+        blocks = [X]
+        if categorical is not None and categorical.any():
+            # Encoded (one-hot) columns of all rows at once would take memory
+            # in proportion to the rows: encoded block by block instead.
+            blocks = _row_blocks(X, prediction_rows(module, np.size(self._input_mean)))
+        raw = np.concatenate(
+            [
+                predict_raw(
+                    module,
+                    self._validate(block, reset=False),
+                    *scaling,
+                    features=self._with_splines,
+                )
+                for block in blocks
+            ]
+        )
         check_finite_outputs(raw)
         return raw
 

@@ -37,6 +37,37 @@ def chunk_rows(n_features, most=_CHUNK_ROWS):
     return max(1, min(most, _CHUNK_BYTES // (8 * max(n_features, 1))))
 
 
+def prediction_rows(module, n_inputs):
+    """Rows per prediction chunk: about 32 MiB of the widest float64 activations.
+
+    The widest of the network's inputs (``n_inputs``) and its layers' outputs,
+    of all members for an ensemble, sets the size: a chunk of 16,384 rows
+    through four members of 1,024 units would otherwise hold 512 MiB a layer.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network (or ensemble) that predicts.
+    n_inputs : int
+        Columns the network sees.
+
+    Returns
+    -------
+    n_rows : int
+        At least 1.
+
+    Examples
+    --------
+    >>> from sklearn_snn import SelfNormalizingNetwork
+    >>> from sklearn_snn.nn.inference import prediction_rows
+    >>> prediction_rows(SelfNormalizingNetwork(10, 1, n_units=1024), 10)
+    4096
+    """
+    widths = [m.out_features for m in module.modules() if hasattr(m, "out_features")]
+    layer = max(widths, default=0) * getattr(module, "n_members", 1)
+    return chunk_rows(max(n_inputs, layer))
+
+
 class InferenceCopy:
     """A float64, eval-mode copy of a trained module, made once per fit.
 
@@ -113,7 +144,7 @@ def predict_raw(module, X, mean, scale, clip=None, features=None):
     device = next(module.parameters()).device
     outputs = []
     with torch.inference_mode():
-        step = chunk_rows(max(X.shape[1], np.size(mean)))  # the width the network sees
+        step = prediction_rows(module, max(X.shape[1], np.size(mean)))
         for start in range(0, X.shape[0], step):
             chunk = X[start : start + step]
             if features is not None:

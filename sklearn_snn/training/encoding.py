@@ -502,7 +502,7 @@ def encode(encoder, categorical, X, fill=None, values=None):
     if categorical.any():
         values = _mixed_values(X, categorical) if values is None else values
         _check_same_truth_spelling(encoder, values, X)
-        return encoder.transform(values).astype(np.float64)
+        return encoder.transform(values).astype(np.float64, copy=False)
     values = _numeric_values(X)
     if encoder is not None:
         return encoder.transform(values)

@@ -9,7 +9,8 @@ import torch
 
 from sklearn_snn import SelfNormalizingNetwork, SNNClassifier
 from sklearn_snn.nn import inference
-from sklearn_snn.nn.inference import InferenceCopy, chunk_rows, predict_raw
+from sklearn_snn.nn.ensemble import SelfNormalizingEnsemble
+from sklearn_snn.nn.inference import InferenceCopy, chunk_rows, predict_raw, prediction_rows
 
 
 @pytest.fixture
@@ -36,6 +37,14 @@ def _float64_forward(net, X):
         for linear, selu, _ in net.hidden:
             h = selu(h @ linear.weight.double().T + linear.bias.double())
         return (h @ net.output.weight.double().T + net.output.bias.double()).numpy()
+
+
+def test_prediction_chunks_are_sized_by_the_widest_activations():
+    # Four members of 1,024 units: 4,096 float64 activations a row per layer.
+    ensemble = SelfNormalizingEnsemble(10, 1, 4, n_layers=2, n_units=1024)
+    assert prediction_rows(ensemble, 10) == chunk_rows(4 * 1024) == 1024
+    assert prediction_rows(SelfNormalizingNetwork(10, 1, n_units=16), 10) == 16384
+    assert prediction_rows(SelfNormalizingNetwork(5000, 1, n_units=16), 5000) == chunk_rows(5000)
 
 
 def test_chunk_rows_hold_about_32_mib_of_float64_values():
@@ -75,7 +84,8 @@ def test_rows_do_not_depend_on_their_chunk(monkeypatch, network, data):
 
 def test_features_are_derived_one_chunk_at_a_time(monkeypatch, network, data):
     # Derived columns (the spline features) are made per chunk, and the chunk
-    # is sized for the width they give: 2 columns become the network's 6.
+    # is sized for the width the network sees, not the 2 columns given: its 6
+    # inputs and its 16-unit layers.
     X, mean, scale = data
     module = InferenceCopy(network).module()
     seen = []
@@ -84,7 +94,7 @@ def test_features_are_derived_one_chunk_at_a_time(monkeypatch, network, data):
         seen.append(len(chunk))
         return np.hstack([chunk, 2 * chunk, 3 * chunk])
 
-    monkeypatch.setattr(inference, "_CHUNK_BYTES", 8 * 6 * 7)  # 7 rows of 6 columns
+    monkeypatch.setattr(inference, "_CHUNK_BYTES", 8 * 16 * 7)  # 7 rows of 16 units
     narrow = X[:, :2]
     X_wide = np.hstack([narrow, 2 * narrow, 3 * narrow])
     expected = predict_raw(module, X_wide, mean, scale)

@@ -647,3 +647,24 @@ def test_categories_seen_once_are_grouped_on_any_data():
     clf = SNNClassifier(**TINY).fit(frame, y)
     encoded = clf._column_encoder.transform(frame.to_numpy(dtype=object))
     assert encoded.shape[1] == 1 + 1  # all ids as one infrequent column, then x
+
+
+def test_tables_are_encoded_for_prediction_block_by_block(table, monkeypatch):
+    # The encoded (one-hot) columns of all rows at once would take memory in
+    # proportion to the rows; block by block, the answers are the same.
+    import sklearn_snn._base as base
+
+    frame, y = table
+    clf = SNNClassifier(**TINY).fit(frame, y)
+    whole = clf.predict_proba(frame)
+    blocks = []
+    original = base.predict_raw
+
+    def recording(module, X, *args, **kwargs):
+        blocks.append(X.shape[0])
+        return original(module, X, *args, **kwargs)
+
+    monkeypatch.setattr(base, "predict_raw", recording)
+    monkeypatch.setattr(base, "prediction_rows", lambda module, n_inputs: 64)
+    np.testing.assert_array_equal(clf.predict_proba(frame), whole)
+    assert blocks == [64] * 4 + [len(frame) - 256]
