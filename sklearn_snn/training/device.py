@@ -87,7 +87,9 @@ def fit_threads(device, work):
     thread: as fast as on two on an idle
     machine, and several times faster when another process or a parallel
     search (``n_jobs``) shares the cores. Larger steps keep the caller's
-    setting. torch's thread count is restored afterwards, also on errors.
+    setting. torch's thread count is restored afterwards, also on errors;
+    other threads that first use torch while the fit runs may take its one
+    thread as their default (torch's setting is partly process-wide).
 
     Parameters
     ----------
