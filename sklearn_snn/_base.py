@@ -41,6 +41,9 @@ from .training.state import (
     saved_estimator_state,
 )
 
+# scikit-learn's warnings about feature names, which every block would repeat.
+_FEATURE_NAMES_WARNING = r"X (does not have valid|has) feature names"
+
 
 def _row_blocks(X, step):
     """``X`` in blocks of ``step`` rows (or whole, where short or not array-like)."""
@@ -50,6 +53,8 @@ def _row_blocks(X, step):
         return [X]
     if n_rows <= step:
         return [X]
+    if sp.issparse(X) and X.format != "csr":  # COO, DIA, BSR: no row slices
+        X = X.tocsr()
     rows = X.iloc if hasattr(X, "iloc") else X
     return (rows[start : start + step] for start in range(0, n_rows, step))
 
@@ -398,17 +403,21 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             # Encoded (one-hot) columns of all rows at once would take memory
             # in proportion to the rows: encoded block by block instead.
             blocks = _row_blocks(X, prediction_rows(module, np.size(self._input_mean)))
-        raw = np.concatenate(
-            [
-                predict_raw(
-                    module,
-                    self._validate(block, reset=False),
-                    *scaling,
-                    features=self._with_splines,
-                )
-                for block in blocks
-            ]
-        )
+        outputs = []
+        for index, block in enumerate(blocks):
+            try:
+                with warnings.catch_warnings():
+                    if index:  # said once, for the first block
+                        warnings.filterwarnings("ignore", message=_FEATURE_NAMES_WARNING)
+                    encoded = self._validate(block, reset=False)
+            except (ValueError, TypeError):
+                if block is not X:  # the message (counts, shapes) of the whole input
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        self._validate(X, reset=False)
+                raise
+            outputs.append(predict_raw(module, encoded, *scaling, features=self._with_splines))
+        raw = np.concatenate(outputs)
         check_finite_outputs(raw)
         return raw
 

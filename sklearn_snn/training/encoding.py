@@ -114,7 +114,9 @@ def validate_and_encode(
     X_encoded : ndarray or sparse matrix
         Or ``(X_encoded, y)`` when ``y`` is given.
     """
-    X = _array_if_sequence(_pandas_if_polars(X, estimator.categorical_features))
+    # Models saved before lists kept their flags read them as numbers.
+    keep_flags = reset or getattr(estimator, "_lists_keep_flags", False)
+    X = _array_if_sequence(_pandas_if_polars(X, estimator.categorical_features), keep_flags)
     if sp.issparse(X) and X.format not in ("csr", "csc"):  # COO, LIL...: column access
         X = X.tocsr()
     if reset:
@@ -165,6 +167,7 @@ def validate_and_encode(
         keep = positive_rows(weight)  # the rows the encoder learns from
         kind = target_type(y if keep is None else y[keep], regression=estimator._y_numeric)
         estimator._categorical, estimator._column_kinds = categorical, column_kinds(X, categorical)
+        estimator._lists_keep_flags = True
         # A copy: a list the caller changes in place afterwards is a changed selection.
         estimator._fitted_categorical_features = copy.copy(estimator.categorical_features)
         estimator._column_encoder, X_checked = fit_encoder(
@@ -290,18 +293,20 @@ def unseen_categories(encoder, categorical, X, names=None, values=None):
     )
 
 
-def _array_if_sequence(X):
+def _array_if_sequence(X, keep_flags=True):
     """A list or tuple of rows as an array; of objects where it mixes types.
 
     Columns are read from arrays; numpy would read a list that mixes numbers
     and strings as strings throughout, and one that mixes numbers and bools
-    as numbers (a flag column spelt 0/1 rather than False/True).
+    as numbers (a flag column spelt 0/1 rather than False/True; still so
+    without ``keep_flags``, for the models fitted when lists were read so).
     """
     if not isinstance(X, (list, tuple)):
         return X
     array = np.asarray(X)
     mixed = array.dtype.kind in "US" or (
-        array.ndim == 2
+        keep_flags
+        and array.ndim == 2
         and array.dtype.kind in "iuf"
         and any(isinstance(v, bool | np.bool_) for row in X for v in row)
     )

@@ -666,5 +666,47 @@ def test_tables_are_encoded_for_prediction_block_by_block(table, monkeypatch):
 
     monkeypatch.setattr(base, "predict_raw", recording)
     monkeypatch.setattr(base, "prediction_rows", lambda module, n_inputs: 64)
-    np.testing.assert_array_equal(clf.predict_proba(frame), whole)
+    np.testing.assert_allclose(clf.predict_proba(frame), whole, rtol=0, atol=1e-13)
     assert blocks == [64] * 4 + [len(frame) - 256]
+    # scikit-learn's feature-name warning is said once, not once a block.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf.predict_proba(frame.to_numpy())
+    assert sum("feature names" in str(w.message) for w in record) == 1
+    # An error names what is wrong with the whole input, not with one block.
+    bad = frame.copy()
+    bad["income"] = bad["income"].where(np.arange(len(bad)) % 10 != 3, np.inf)
+    with pytest.raises(ValueError, match="30 infinite value"):
+        clf.predict_proba(bad)
+
+
+def test_sparse_tables_of_any_format_predict_block_by_block(monkeypatch):
+    import sklearn_snn._base as base
+
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.integers(0, 3, 300), rng.normal(size=300)]
+    y = (X[:, 0] == 1).astype(int)
+    clf = SNNClassifier(**{**TINY, "categorical_features": [0]}).fit(sp.csr_matrix(X), y)
+    expected = clf.predict_proba(sp.csr_matrix(X))
+    monkeypatch.setattr(base, "prediction_rows", lambda module, n_inputs: 64)
+    for matrix in (sp.coo_matrix, sp.csc_matrix, sp.dia_matrix, sp.bsr_matrix, sp.coo_array):
+        proba = clf.predict_proba(matrix(X))
+        np.testing.assert_allclose(proba, expected, rtol=0, atol=1e-13)
+
+
+def test_a_model_fitted_before_lists_kept_their_flags_reads_them_as_then():
+    # Lists mixing numbers and bools were read as numbers (flags spelt 0/1);
+    # a model saved then must go on reading its lists so.
+    rows = [[0.1, True], [0.2, False], [0.3, True]] * 20
+    y = [0, 1, 1] * 20
+    clf = SNNClassifier(**{**TINY, "categorical_features": [1]})
+    clf.fit(np.asarray(rows), y)  # as such a list was read then
+    del clf._lists_keep_flags
+    expected = clf.predict_proba(np.asarray(rows))
+    np.testing.assert_array_equal(clf.predict_proba(rows), expected)
+    clf.partial_fit(rows, y)
+    fitted_now = SNNClassifier(**{**TINY, "categorical_features": [1]}).fit(rows, y)
+    assert fitted_now._lists_keep_flags
+    np.testing.assert_array_equal(
+        fitted_now.predict_proba(rows), fitted_now.predict_proba(np.array(rows, dtype=object))
+    )
