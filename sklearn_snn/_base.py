@@ -41,9 +41,6 @@ from .training.state import (
     saved_estimator_state,
 )
 
-# scikit-learn's warnings about feature names, which every block would repeat.
-_FEATURE_NAMES_WARNING = r"X (does not have valid|has) feature names"
-
 
 def _row_blocks(X, step):
     """``X`` in blocks of ``step`` rows (or whole, where short or not array-like)."""
@@ -403,18 +400,15 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             # Encoded (one-hot) columns of all rows at once would take memory
             # in proportion to the rows: encoded block by block instead.
             blocks = _row_blocks(X, prediction_rows(module, np.size(self._input_mean)))
+        # No warnings.catch_warnings here: its filters are the process's, and
+        # threads predicting at once would leave them changed.
         outputs = []
-        for index, block in enumerate(blocks):
+        for block in blocks:
             try:
-                with warnings.catch_warnings():
-                    if index:  # said once, for the first block
-                        warnings.filterwarnings("ignore", message=_FEATURE_NAMES_WARNING)
-                    encoded = self._validate(block, reset=False)
+                encoded = self._validate(block, reset=False)
             except (ValueError, TypeError):
                 if block is not X:  # the message (counts, shapes) of the whole input
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        self._validate(X, reset=False)
+                    self._validate(X, reset=False)
                 raise
             outputs.append(predict_raw(module, encoded, *scaling, features=self._with_splines))
         raw = np.concatenate(outputs)
